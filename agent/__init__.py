@@ -1,0 +1,1 @@
+"""The LangGraph agent "ChaSen": state, runtime context, prompts and graphs."""

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): an adapter over the domain services."""

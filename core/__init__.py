@@ -1,0 +1,1 @@
+"""Infrastructure shared by every layer: settings, database, embedded Postgres, errors."""

@@ -1,0 +1,92 @@
+"""Engines, sessions and the transaction boundary.
+
+Callers at the edge (a CLI command, a request, a job, a tool call) own the transaction through
+:func:`transaction`; services below only flush.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.embedded import start_embedded
+from core.errors import DatabaseUnavailableError
+from core.settings import DatabaseSettings
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgres://`` and ``postgresql://`` URLs and select the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def resolve_url(settings: DatabaseSettings) -> str:
+    """The URL to connect to: ``DATABASE_URL`` when set, else the embedded server's."""
+    if settings.url is not None:
+        return normalise_url(settings.url.get_secret_value())
+    return start_embedded(settings.data_dir, settings.name)
+
+
+def describe_url(url: str) -> str:
+    """The URL with its password hidden, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(settings: DatabaseSettings, url: str | None = None) -> Engine:
+    """Create an engine for ``url`` (default: :func:`resolve_url`) and check it connects."""
+    url = url or resolve_url(settings)
+    engine = create_engine(
+        url,
+        pool_size=settings.pool_size,
+        pool_pre_ping=True,
+        echo=settings.echo,
+        connect_args={"connect_timeout": settings.connect_timeout_s},
+    )
+    check_connection(engine)
+    return engine
+
+
+def check_connection(engine: Engine) -> None:
+    """Raise :class:`DatabaseUnavailableError` naming ``DATABASE_URL`` if nothing answers."""
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        raise DatabaseUnavailableError(
+            f"Cannot connect to the database at {describe_url(str(engine.url))} "
+            f"(from DATABASE_URL or the embedded default): {_first_line(exc)}. "
+            "Check DATABASE_URL, or unset it to use the embedded server.",
+            url=describe_url(str(engine.url)),
+        ) from exc
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session factory bound to ``engine``; objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Open a session in one transaction: commit on success, roll back on any error."""
+    with factory() as session:
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise DatabaseUnavailableError(
+                f"The database stopped answering: {_first_line(exc)}"
+            ) from exc
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,1 @@
+"""Evaluation suites that measure ChaSen's behaviour."""

@@ -1,0 +1,1 @@
+"""Getting data in: demo portfolio, imports and (later) meeting transcripts."""

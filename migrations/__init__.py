@@ -1,0 +1,1 @@
+"""Alembic migrations of ChaSen's schema (run by ``chasen db upgrade``)."""

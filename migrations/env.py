@@ -1,0 +1,35 @@
+"""Alembic environment: runs on a connection handed in by ``core.schema``, or on a URL."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine, text
+
+from core.models import Base
+
+# Any stable number: migrations from several processes take turns on this advisory lock.
+_MIGRATION_LOCK = 7_100_316_001
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _run(connection: object) -> None:
+    context.configure(
+        connection=connection,  # type: ignore[arg-type]
+        target_metadata=target_metadata,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    with engine.connect() as conn:
+        _run(conn)
+        conn.commit()

@@ -1,0 +1,1 @@
+"""Churn risk: features, models, predictions and digests (domain only)."""

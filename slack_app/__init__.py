@@ -1,0 +1,1 @@
+"""The Slack app (slack-bolt): an adapter over the agent and the domain services."""

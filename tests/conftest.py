@@ -1,0 +1,69 @@
+"""Shared fixtures: one embedded PostgreSQL + pgvector for the whole run, migrated once.
+
+Each test gets a session inside a transaction that is rolled back afterwards; tests that need
+real commits (concurrency, CLI subprocesses) use ``committed_factory`` and the tables are
+emptied after them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from core import schema
+from core.database import make_engine, session_factory
+from core.models import Base
+from core.settings import DatabaseSettings
+
+
+@pytest.fixture(scope="session")
+def pg_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Data folder of the embedded server shared by the run."""
+    return tmp_path_factory.mktemp("embedded") / "pgdata"
+
+
+@pytest.fixture(scope="session")
+def db_settings(pg_data_dir: Path) -> DatabaseSettings:
+    """Settings for the test database in the embedded server (never a configured URL)."""
+    return DatabaseSettings(url=None, data_dir=pg_data_dir, name="chasen_test")
+
+
+@pytest.fixture(scope="session")
+def engine(db_settings: DatabaseSettings) -> Iterator[Engine]:
+    """The migrated test database."""
+    engine = make_engine(db_settings)
+    schema.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose work is rolled back after the test, even what it commits."""
+    with engine.connect() as connection:
+        outer = connection.begin()
+        db = Session(bind=connection, join_transaction_mode="create_savepoint")
+        try:
+            yield db
+        finally:
+            db.close()
+            outer.rollback()
+
+
+def truncate_all(engine: Engine) -> None:
+    """Empty every table (for tests that really commit)."""
+    names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} CASCADE"))
+
+
+@pytest.fixture
+def committed_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """A session factory whose commits are real; the tables are emptied afterwards."""
+    truncate_all(engine)
+    yield session_factory(engine)
+    truncate_all(engine)

@@ -1,0 +1,1 @@
+"""Thin LangChain tools over the domain services, used by the agent."""
