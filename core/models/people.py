@@ -31,4 +31,3 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"User({self.email!r}, {self.role})"
-

@@ -17,11 +17,12 @@ from sqlalchemy import (
     SmallInteger,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models.base import Base, CreatedAt, Money, UuidPk
+from core.models.base import Base, CreatedAt, Flag, Money, UuidPk
 
 OPEN_STAGES = ("prospect", "qualify", "develop", "propose", "negotiate")
 STAGES = (*OPEN_STAGES, "closed_won", "closed_lost")
@@ -76,11 +77,9 @@ class PipelineOpportunity(Base):
     id: Mapped[UuidPk]
     name: Mapped[str] = mapped_column(Text)
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
-    owner_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
-    stage: Mapped[str] = mapped_column(Text)
-    probability: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    stage: Mapped[str] = mapped_column(Text, server_default=text("'qualify'"))
+    probability: Mapped[Decimal] = mapped_column(Numeric(5, 2), server_default=text("0"))
     acv: Mapped[Money]
     tcv: Mapped[Money]
     weighted_acv: Mapped[Decimal] = mapped_column(
@@ -89,10 +88,10 @@ class PipelineOpportunity(Base):
     close_date: Mapped[date | None] = mapped_column(Date)
     fiscal_year: Mapped[int | None] = mapped_column(Integer)
     quarter: Mapped[int | None] = mapped_column(SmallInteger)
-    in_target: Mapped[bool]
-    focus_deal: Mapped[bool]
-    rats_and_mice: Mapped[bool]
-    burc_match: Mapped[bool]
+    in_target: Mapped[Flag]
+    focus_deal: Mapped[Flag]
+    rats_and_mice: Mapped[Flag]
+    burc_match: Mapped[Flag]
     burc_source_sheet: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(Text, unique=True)
     created_at: Mapped[CreatedAt]
@@ -107,14 +106,14 @@ class MeddpiccScore(Base):
     opportunity_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("pipeline_opportunities.id", ondelete="CASCADE"), primary_key=True
     )
-    metrics: Mapped[int] = mapped_column(SmallInteger)
-    economic_buyer: Mapped[int] = mapped_column(SmallInteger)
-    decision_criteria: Mapped[int] = mapped_column(SmallInteger)
-    decision_process: Mapped[int] = mapped_column(SmallInteger)
-    paper_process: Mapped[int] = mapped_column(SmallInteger)
-    identify_pain: Mapped[int] = mapped_column(SmallInteger)
-    champion: Mapped[int] = mapped_column(SmallInteger)
-    competition: Mapped[int] = mapped_column(SmallInteger)
+    metrics: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    economic_buyer: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    decision_criteria: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    decision_process: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    paper_process: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    identify_pain: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    champion: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    competition: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
     total_score: Mapped[int] = mapped_column(
         SmallInteger,
         Computed(" + ".join(MEDDPICC_DIMENSIONS), persisted=True),
@@ -143,7 +142,7 @@ class ConversationReadiness(Base):
     pain_articulation: Mapped[int] = mapped_column(SmallInteger)
     proof_points: Mapped[int] = mapped_column(SmallInteger)
     old_brain: Mapped[int] = mapped_column(SmallInteger)
-    checklist: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    checklist: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     overall_readiness: Mapped[Decimal] = mapped_column(
         Numeric(3, 2),
         Computed(f"round(({' + '.join(READINESS_SCORES)})::numeric / 5, 2)", persisted=True),

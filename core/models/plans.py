@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+
 from sqlalchemy import ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models.base import Base, NullableJson, UuidPk
+from core.models.base import Base, JsonList, JsonObject, NullableJson, SeedTimestamp, UuidPk
 
 PLAN_TYPES = ("territory", "account", "hybrid")
 PLAN_STATUSES = ("draft", "in_review", "approved", "archived")
@@ -24,45 +25,47 @@ class StrategicPlan(Base):
         Index("idx_strategic_plans_fiscal_year", "fiscal_year"),
         Index("idx_strategic_plans_status", "status"),
         Index(
-            "idx_strategic_plans_client", "client_id", postgresql_where=text("client_id IS NOT NULL")
+            "idx_strategic_plans_client",
+            "client_id",
+            postgresql_where=text("client_id IS NOT NULL"),
         ),
     )
 
     id: Mapped[UuidPk]
     plan_type: Mapped[str | None] = mapped_column(Text)
-    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_year: Mapped[int] = mapped_column(Integer, server_default=text("2026"))
     primary_owner: Mapped[str] = mapped_column(Text)
     primary_owner_role: Mapped[str | None] = mapped_column(Text)
-    collaborators: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    collaborators: Mapped[list[str] | None] = mapped_column(
+        ARRAY(Text), server_default=text("'{}'::text[]")
+    )
     territory: Mapped[str | None] = mapped_column(Text)
     client_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("clients.id", ondelete="RESTRICT", name="fk_strategic_plans_client")
     )
     client_name: Mapped[str | None] = mapped_column(Text)
-    portfolio_data: Mapped[NullableJson]
-    snapshot_data: Mapped[NullableJson]
-    stakeholders_data: Mapped[NullableJson]
-    opportunities_data: Mapped[NullableJson]
-    targets_data: Mapped[NullableJson]
-    risks_data: Mapped[NullableJson]
-    actions_data: Mapped[NullableJson]
-    value_data: Mapped[NullableJson]
-    comments: Mapped[NullableJson]
-    activity_log: Mapped[NullableJson]
-    active_editors: Mapped[NullableJson]
-    status: Mapped[str | None] = mapped_column(Text)
-    completion_percentage: Mapped[int | None] = mapped_column(Integer)
-    steps_completed: Mapped[NullableJson]
+    portfolio_data: Mapped[JsonList]
+    snapshot_data: Mapped[JsonObject]
+    stakeholders_data: Mapped[JsonList]
+    opportunities_data: Mapped[JsonList]
+    targets_data: Mapped[JsonObject]
+    risks_data: Mapped[JsonList]
+    actions_data: Mapped[JsonList]
+    value_data: Mapped[JsonObject]
+    comments: Mapped[JsonList]
+    activity_log: Mapped[JsonList]
+    active_editors: Mapped[JsonList]
+    status: Mapped[str | None] = mapped_column(Text, server_default=text("'draft'"))
+    completion_percentage: Mapped[int | None] = mapped_column(Integer, server_default=text("0"))
+    steps_completed: Mapped[JsonObject]
     submitted_at: Mapped[datetime | None] = mapped_column(TIMESTAMP(timezone=True))
     submitted_by: Mapped[str | None] = mapped_column(Text)
     approved_by: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[datetime | None] = mapped_column(TIMESTAMP(timezone=True))
-    created_at: Mapped[datetime | None] = mapped_column(TIMESTAMP(timezone=True))
-    updated_at: Mapped[datetime | None] = mapped_column(TIMESTAMP(timezone=True))
-    version: Mapped[int] = mapped_column(Integer)
-    owner_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    created_at: Mapped[SeedTimestamp]
+    updated_at: Mapped[SeedTimestamp]
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     def __repr__(self) -> str:
         return f"StrategicPlan({self.id}, {self.plan_type}, v{self.version})"
@@ -83,11 +86,11 @@ class PlanComment(Base):
     content: Mapped[str] = mapped_column(Text)
     entity_type: Mapped[str | None] = mapped_column(Text)
     entity_id: Mapped[str | None] = mapped_column(Text)
-    resolved: Mapped[bool | None]
+    resolved: Mapped[bool | None] = mapped_column(server_default=text("false"))
     resolved_by: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime | None] = mapped_column(TIMESTAMP(timezone=True))
-    created_at: Mapped[datetime | None] = mapped_column(TIMESTAMP(timezone=True))
-    updated_at: Mapped[datetime | None] = mapped_column(TIMESTAMP(timezone=True))
+    created_at: Mapped[SeedTimestamp]
+    updated_at: Mapped[SeedTimestamp]
 
 
 class PlanPresence(Base):
@@ -103,7 +106,7 @@ class PlanPresence(Base):
     user_name: Mapped[str] = mapped_column(Text)
     user_role: Mapped[str | None] = mapped_column(Text)
     current_step: Mapped[str | None] = mapped_column(Text)
-    last_active: Mapped[datetime | None] = mapped_column(TIMESTAMP(timezone=True))
+    last_active: Mapped[SeedTimestamp]
 
 
 class PlanActivity(Base):
@@ -119,7 +122,4 @@ class PlanActivity(Base):
     user_name: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(Text)
     details: Mapped[NullableJson]
-    created_at: Mapped[datetime | None] = mapped_column(TIMESTAMP(timezone=True))
-
-
-
+    created_at: Mapped[SeedTimestamp]

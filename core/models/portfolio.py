@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, CreatedAt, Money, UuidPk
@@ -23,12 +23,8 @@ class Client(Base):
     segment: Mapped[str | None] = mapped_column(Text)
     territory: Mapped[str] = mapped_column(Text)
     region: Mapped[str] = mapped_column(Text)
-    cse_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
-    cam_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    cse_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    cam_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     arr: Mapped[Money]
     health_score: Mapped[int | None] = mapped_column(Integer)
     nps: Mapped[int | None] = mapped_column(Integer)
@@ -64,7 +60,7 @@ class ClientSupportHistory(Base):
         ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
     )
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    tickets_opened: Mapped[int] = mapped_column(Integer)
-    sla_breaches: Mapped[int] = mapped_column(Integer)
-    p1_open: Mapped[int] = mapped_column(Integer)
+    tickets_opened: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    sla_breaches: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    p1_open: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     sla_met_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))

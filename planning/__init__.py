@@ -1,0 +1,1 @@
+"""Strategic plans: section schemas, calculations, workflow and the plan-section service."""

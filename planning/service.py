@@ -1,0 +1,208 @@
+"""The plan-section service: every change to a plan goes through here.
+
+Each write validates its input, refuses a stale ``expected_version`` (the row is locked, so
+concurrent writers queue and exactly one of them wins), bumps the version, recomputes the
+derived progress, and logs who changed what, with a diff, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.orm import Session
+
+from core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    VersionConflictError,
+)
+from core.identity import Actor
+from core.models import PlanActivity, StrategicPlan
+from core.validation import parse
+from planning import completion, plan_repository
+from planning.diff import json_diff
+from planning.plan_repository import PlanFilters
+from planning.records import NewPlan, PlanRecord, PlanSummary, SectionRecord
+from planning.sections import SECTIONS, column_of, validate_section
+from planning.workflow import EDITABLE_STATUSES, plan_move
+
+
+class PlanService:
+    """Reads and writes strategic plans within the caller's session (it never commits)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get_plan(self, plan_id: uuid.UUID) -> PlanRecord:
+        """The whole plan; NotFoundError when the id names no plan."""
+        return PlanRecord.of(self._load(plan_id))
+
+    def list_plans(self, filters: PlanFilters | None = None, limit: int = 100) -> list[PlanSummary]:
+        """Plans matching ``filters``, most recently updated first."""
+        rows = plan_repository.list_plans(self.session, filters or PlanFilters(), limit)
+        return [PlanSummary.model_validate(row) for row in rows]
+
+    def get_section(self, plan_id: uuid.UUID, section: str) -> SectionRecord:
+        """One section with the plan's current version (for ETag / If-Match)."""
+        column = column_of(section)
+        plan = self._load(plan_id)
+        return SectionRecord(
+            plan_id=plan.id, section=section, version=plan.version, data=getattr(plan, column)
+        )
+
+    def activity(self, plan_id: uuid.UUID, limit: int = 50) -> Sequence[PlanActivity]:
+        """The plan's newest activity entries first."""
+        self._load(plan_id)
+        return plan_repository.activity(self.session, plan_id, limit)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def create_plan(self, new: NewPlan | dict[str, Any], actor: Actor) -> PlanRecord:
+        """Create a draft plan (version 1) and log it; account plans take the client's name."""
+        spec = new if isinstance(new, NewPlan) else parse(NewPlan, new, "Plan")
+        plan = StrategicPlan(
+            plan_type=spec.plan_type,
+            fiscal_year=spec.fiscal_year,
+            primary_owner=spec.primary_owner,
+            primary_owner_role=spec.primary_owner_role,
+            owner_id=spec.owner_id,
+            collaborators=spec.collaborators,
+            territory=spec.territory,
+            client_id=spec.client_id,
+        )
+        if spec.client_id is not None:
+            client = plan_repository.get_client(self.session, spec.client_id)
+            if client is None:
+                raise NotFoundError(f"No client with id {spec.client_id}", client_id=spec.client_id)
+            plan.client_name = client.name
+            plan.territory = spec.territory or client.territory
+        plan = plan_repository.add_plan(self.session, plan)
+        self._derive_progress(plan)
+        plan_repository.save_plan(self.session, plan)
+        plan_repository.add_activity(
+            self.session, plan.id, actor.name, "created", {"version": plan.version}
+        )
+        return PlanRecord.of(plan)
+
+    def write_section(
+        self,
+        plan_id: uuid.UUID,
+        section: str,
+        payload: Any,
+        *,
+        expected_version: int,
+        actor: Actor,
+    ) -> SectionRecord:
+        """Replace one section, if ``expected_version`` is still the plan's version.
+
+        Writing what is already there changes nothing (no new version, no log entry).
+        """
+        column = column_of(section)
+        data = validate_section(section, payload)
+        plan = self._load(plan_id, lock=True)
+        self._check_version(plan, expected_version)
+        if plan.status not in EDITABLE_STATUSES:
+            raise ConflictError(
+                f"Plan {plan_id} is {plan.status}; only draft or in-review plans can be edited",
+                status=plan.status,
+            )
+        before = getattr(plan, column)
+        if before == data:
+            return SectionRecord(plan_id=plan.id, section=section, version=plan.version, data=data)
+        setattr(plan, column, data)
+        self._bump(plan)
+        self._derive_progress(plan)
+        plan_repository.save_plan(self.session, plan)
+        plan_repository.add_activity(
+            self.session,
+            plan.id,
+            actor.name,
+            "updated",
+            {"section": section, "version": plan.version, "changes": json_diff(before, data)},
+        )
+        return SectionRecord(plan_id=plan.id, section=section, version=plan.version, data=data)
+
+    def transition(
+        self,
+        plan_id: uuid.UUID,
+        action: str,
+        *,
+        actor: Actor,
+        expected_version: int | None = None,
+        note: str | None = None,
+    ) -> PlanRecord:
+        """Move the plan through its workflow (submit, request_changes, approve, archive)."""
+        plan = self._load(plan_id, lock=True)
+        if expected_version is not None:
+            self._check_version(plan, expected_version)
+        previous = plan.status or "draft"
+        move = plan_move(action, previous)
+        if action == "approve" and _is_owner(plan, actor):
+            raise PermissionDeniedError(
+                f"{actor.name} owns plan {plan_id} and cannot approve it; ask a manager "
+                "or another approver",
+                plan_id=plan_id,
+            )
+        plan.status = move.target
+        if action == "submit":
+            plan.submitted_at, plan.submitted_by = func.now(), actor.name
+        elif action == "approve":
+            plan.approved_at, plan.approved_by = func.now(), actor.name
+        elif action == "request_changes":
+            plan.approved_at = plan.approved_by = None
+        self._bump(plan)
+        plan_repository.save_plan(self.session, plan)
+        details: dict[str, Any] = {"from": previous, "to": move.target, "version": plan.version}
+        if note:
+            details["note"] = note
+        plan_repository.add_activity(self.session, plan.id, actor.name, move.logged_as, details)
+        return PlanRecord.of(plan)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _load(self, plan_id: uuid.UUID, *, lock: bool = False) -> StrategicPlan:
+        plan = plan_repository.get_plan(self.session, plan_id, lock=lock)
+        if plan is None:
+            raise NotFoundError(f"No plan with id {plan_id}", plan_id=plan_id)
+        return plan
+
+    @staticmethod
+    def _check_version(plan: StrategicPlan, expected: int) -> None:
+        if plan.version != expected:
+            raise VersionConflictError(
+                f"Plan {plan.id} is at version {plan.version}, not {expected}: "
+                "it changed since you read it; reload and apply your change again",
+                current_version=plan.version,
+                plan_id=plan.id,
+            )
+
+    @staticmethod
+    def _bump(plan: StrategicPlan) -> None:
+        plan.version += 1
+        plan.updated_at = func.now()  # type: ignore[assignment]
+
+    @staticmethod
+    def _derive_progress(plan: StrategicPlan) -> None:
+        context = {
+            "primary_owner": plan.primary_owner,
+            "plan_type": plan.plan_type,
+            "fiscal_year": plan.fiscal_year,
+            "territory": plan.territory,
+            "client_id": plan.client_id,
+        }
+        sections = {name: getattr(plan, column_of(name)) for name in SECTIONS}
+        progress = completion.compute(context, sections)
+        plan.steps_completed = progress.steps
+        plan.completion_percentage = progress.percentage
+
+
+def _is_owner(plan: StrategicPlan, actor: Actor) -> bool:
+    if plan.owner_id is not None and actor.user_id is not None:
+        return plan.owner_id == actor.user_id
+    return plan.primary_owner == actor.name

@@ -1,0 +1,39 @@
+"""Small builders of rows for tests (real inserts, in the test's session)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from core.models import Client, User
+
+
+def make_user(session: Session, name: str = "Tracey Bland", role: str = "CSE") -> User:
+    """Insert a user with a unique e-mail."""
+    user = User(
+        name=name,
+        email=f"{name.lower().replace(' ', '.')}.{uuid.uuid4().hex[:6]}@example.com",
+        role=role,
+        territory="VIC + NZ",
+        region="Australia+NZ",
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_client(session: Session, name: str | None = None, territory: str = "VIC") -> Client:
+    """Insert a client with a unique name."""
+    client = Client(
+        name=name or f"Test Health {uuid.uuid4().hex[:6]}",
+        territory=territory,
+        region="Australia+NZ",
+        arr=Decimal("1200000.00"),
+        health_score=72,
+        nps=31,
+    )
+    session.add(client)
+    session.flush()
+    return client
