@@ -63,3 +63,9 @@ class DatabaseUnavailableError(ChaSenError):
     """The database refused or dropped the connection."""
 
     code = "database_unavailable"
+
+
+class SchemaOutdatedError(ChaSenError):
+    """The database is behind this code's migrations."""
+
+    code = "schema_outdated"

@@ -35,7 +35,9 @@ Percent = Annotated[
 Ratio = Annotated[Decimal, PlainSerializer(float, when_used="json")]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Score05 = Annotated[int, Field(ge=0, le=5)]
-Stage = Literal["prospect", "qualify", "develop", "propose", "negotiate", "closed_won", "closed_lost"]
+Stage = Literal[
+    "prospect", "qualify", "develop", "propose", "negotiate", "closed_won", "closed_lost"
+]
 
 
 def _new_id() -> str:

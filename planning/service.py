@@ -8,7 +8,7 @@ derived progress, and logs who changed what, with a diff, in the caller's transa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func
@@ -105,28 +105,39 @@ class PlanService:
         """
         column = column_of(section)
         data = validate_section(section, payload)
-        plan = self._load(plan_id, lock=True)
-        self._check_version(plan, expected_version)
-        if plan.status not in EDITABLE_STATUSES:
+        row = plan_repository.lock_row(self.session, plan_id)
+        if row is None:
+            raise NotFoundError(f"No plan with id {plan_id}", plan_id=plan_id)
+        self._check_version(plan_id, row["version"], expected_version)
+        if row["status"] not in EDITABLE_STATUSES:
             raise ConflictError(
-                f"Plan {plan_id} is {plan.status}; only draft or in-review plans can be edited",
-                status=plan.status,
+                f"Plan {plan_id} is {row['status']}; only draft or in-review plans can be edited",
+                status=row["status"],
             )
-        before = getattr(plan, column)
+        before = row[column]
         if before == data:
-            return SectionRecord(plan_id=plan.id, section=section, version=plan.version, data=data)
-        setattr(plan, column, data)
-        self._bump(plan)
-        self._derive_progress(plan)
-        plan_repository.save_plan(self.session, plan)
-        plan_repository.add_activity(
+            return SectionRecord(
+                plan_id=plan_id, section=section, version=row["version"], data=data
+            )
+        version = row["version"] + 1
+        progress = _progress({**row, column: data})
+        changes = json_diff(before, data)
+        plan_repository.update_row(
             self.session,
-            plan.id,
-            actor.name,
-            "updated",
-            {"section": section, "version": plan.version, "changes": json_diff(before, data)},
+            plan_id,
+            {
+                column: data,
+                "version": version,
+                "steps_completed": progress.steps,
+                "completion_percentage": progress.percentage,
+            },
+            log=(
+                actor.name,
+                "updated",
+                {"section": section, "version": version, "changes": changes},
+            ),
         )
-        return SectionRecord(plan_id=plan.id, section=section, version=plan.version, data=data)
+        return SectionRecord(plan_id=plan_id, section=section, version=version, data=data)
 
     def transition(
         self,
@@ -140,7 +151,7 @@ class PlanService:
         """Move the plan through its workflow (submit, request_changes, approve, archive)."""
         plan = self._load(plan_id, lock=True)
         if expected_version is not None:
-            self._check_version(plan, expected_version)
+            self._check_version(plan.id, plan.version, expected_version)
         previous = plan.status or "draft"
         move = plan_move(action, previous)
         if action == "approve" and _is_owner(plan, actor):
@@ -173,13 +184,13 @@ class PlanService:
         return plan
 
     @staticmethod
-    def _check_version(plan: StrategicPlan, expected: int) -> None:
-        if plan.version != expected:
+    def _check_version(plan_id: uuid.UUID, current: int, expected: int) -> None:
+        if current != expected:
             raise VersionConflictError(
-                f"Plan {plan.id} is at version {plan.version}, not {expected}: "
+                f"Plan {plan_id} is at version {current}, not {expected}: "
                 "it changed since you read it; reload and apply your change again",
-                current_version=plan.version,
-                plan_id=plan.id,
+                current_version=current,
+                plan_id=plan_id,
             )
 
     @staticmethod
@@ -189,17 +200,17 @@ class PlanService:
 
     @staticmethod
     def _derive_progress(plan: StrategicPlan) -> None:
-        context = {
-            "primary_owner": plan.primary_owner,
-            "plan_type": plan.plan_type,
-            "fiscal_year": plan.fiscal_year,
-            "territory": plan.territory,
-            "client_id": plan.client_id,
-        }
-        sections = {name: getattr(plan, column_of(name)) for name in SECTIONS}
-        progress = completion.compute(context, sections)
+        columns = ("primary_owner", "plan_type", "fiscal_year", "territory", "client_id")
+        values = {name: getattr(plan, name) for name in columns}
+        values.update({column_of(n): getattr(plan, column_of(n)) for n in SECTIONS})
+        progress = _progress(values)
         plan.steps_completed = progress.steps
         plan.completion_percentage = progress.percentage
+
+
+def _progress(columns: Mapping[str, Any]) -> completion.Completion:
+    """Progress of a plan from its column values (context fields and ``<section>_data``)."""
+    return completion.compute(columns, {name: columns[column_of(name)] for name in SECTIONS})
 
 
 def _is_owner(plan: StrategicPlan, actor: Actor) -> bool:

@@ -40,8 +40,7 @@ def plan_move(action: str, status: str) -> Move:
     if status not in move.sources:
         allowed = ", ".join(sorted(move.sources))
         raise IllegalTransitionError(
-            f"Cannot {action.replace('_', ' ')} a plan that is {status}; "
-            f"it must be {allowed}",
+            f"Cannot {action.replace('_', ' ')} a plan that is {status}; it must be {allowed}",
             action=action,
             status=status,
         )

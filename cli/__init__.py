@@ -1,0 +1,1 @@
+"""The ``chasen`` command line: an adapter over the domain services."""

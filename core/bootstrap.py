@@ -1,0 +1,52 @@
+"""Opening ChaSen's database the same way from every entry point (CLI, API, worker, tests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from core import schema
+from core.database import describe_url, make_engine, session_factory
+from core.errors import SchemaOutdatedError
+from core.settings import Settings, get_settings
+
+
+@dataclass(frozen=True)
+class Database:
+    """An open, migrated database: its engine and a session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    embedded: bool
+
+    def describe(self) -> str:
+        """Where the data lives, password hidden."""
+        where = "embedded PostgreSQL" if self.embedded else "DATABASE_URL"
+        return f"{where}: {describe_url(str(self.engine.url))}"
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def open_database(settings: Settings | None = None, *, migrate: bool | None = None) -> Database:
+    """Connect (starting the embedded server if no ``DATABASE_URL``) and check the schema.
+
+    ``migrate`` None: migrate the embedded database automatically, but only check one named by
+    ``DATABASE_URL`` (its owner runs ``chasen db upgrade``); True/False force either way.
+    """
+    settings = settings or get_settings()
+    embedded = settings.database.url is None
+    engine = make_engine(settings.database)
+    if migrate if migrate is not None else embedded:
+        schema.upgrade(engine)
+    elif not schema.is_current(engine):
+        current = schema.current_revision(engine) or "empty"
+        engine.dispose()
+        raise SchemaOutdatedError(
+            f"The database is at schema revision {current}, this code needs "
+            f"{schema.head_revision(engine)}: run `chasen db upgrade`"
+        )
+    return Database(engine=engine, sessions=session_factory(engine), embedded=embedded)
