@@ -49,17 +49,33 @@ def demo_command() -> None:
         with transaction(db.sessions) as session:
             cam = _user(session, DEMO_CAM)
             client = directory.find_client(session, DEMO_ACCOUNT)
-            account = _ensure_plan(session, cam, NewPlan(
-                plan_type="account", fiscal_year=DEMO_FISCAL_YEAR, primary_owner=cam.name,
-                primary_owner_role="CAM", owner_id=cam.id, client_id=client.id,
-            ))
+            account = _ensure_plan(
+                session,
+                cam,
+                NewPlan(
+                    plan_type="account",
+                    fiscal_year=DEMO_FISCAL_YEAR,
+                    primary_owner=cam.name,
+                    primary_owner_role="CAM",
+                    owner_id=cam.id,
+                    client_id=client.id,
+                ),
+            )
             account = fill_from_portfolio(session, account.id, _actor(cam), today)
         with transaction(db.sessions) as session:
             cse = _user(session, DEMO_CSE)
-            territory = _ensure_plan(session, cse, NewPlan(
-                plan_type="territory", fiscal_year=DEMO_FISCAL_YEAR, primary_owner=cse.name,
-                primary_owner_role="CSE", owner_id=cse.id, territory=cse.territory,
-            ))
+            territory = _ensure_plan(
+                session,
+                cse,
+                NewPlan(
+                    plan_type="territory",
+                    fiscal_year=DEMO_FISCAL_YEAR,
+                    primary_owner=cse.name,
+                    primary_owner_role="CSE",
+                    owner_id=cse.id,
+                    territory=cse.territory,
+                ),
+            )
             territory = fill_from_portfolio(session, territory.id, _actor(cse), today)
     print_plan(account)
     print_plan(territory)
@@ -83,9 +99,13 @@ def _actor(user: User) -> Actor:
 def _ensure_plan(session: Session, owner: User, spec: NewPlan) -> PlanRecord:
     """The owner's open plan of this kind, or a new one."""
     service = PlanService(session)
-    filters = PlanFilters(plan_type=spec.plan_type, fiscal_year=spec.fiscal_year,
-                          owner=spec.primary_owner, client_id=spec.client_id,
-                          territory=None if spec.client_id else spec.territory)
+    filters = PlanFilters(
+        plan_type=spec.plan_type,
+        fiscal_year=spec.fiscal_year,
+        owner=spec.primary_owner,
+        client_id=spec.client_id,
+        territory=None if spec.client_id else spec.territory,
+    )
     for existing in service.list_plans(filters):
         if existing.status in ("draft", "in_review"):
             return service.get_plan(existing.id)

@@ -12,8 +12,9 @@ from cli.session import unit_of_work
 from core.models import Client, User
 from planning import directory
 
-users_app = typer.Typer(help="People who use ChaSen (CSEs, CAMs, managers, admins).",
-                        no_args_is_help=True)
+users_app = typer.Typer(
+    help="People who use ChaSen (CSEs, CAMs, managers, admins).", no_args_is_help=True
+)
 clients_app = typer.Typer(help="Client accounts in the portfolio.", no_args_is_help=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -22,24 +23,38 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a 
 def user_row(user: User) -> dict[str, Any]:
     """A user as a JSON-ready dict."""
     return {
-        "id": user.id, "name": user.name, "email": user.email, "role": user.role,
-        "territory": user.territory, "region": user.region, "slack_user_id": user.slack_user_id,
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "role": user.role,
+        "territory": user.territory,
+        "region": user.region,
+        "slack_user_id": user.slack_user_id,
     }
 
 
 def client_row(client: Client) -> dict[str, Any]:
     """A client as a JSON-ready dict."""
     return {
-        "id": client.id, "name": client.name, "territory": client.territory,
-        "region": client.region, "segment": client.segment, "arr": client.arr,
-        "health_score": client.health_score, "nps": client.nps,
-        "renewal_date": client.renewal_date, "cse_id": client.cse_id, "cam_id": client.cam_id,
+        "id": client.id,
+        "name": client.name,
+        "territory": client.territory,
+        "region": client.region,
+        "segment": client.segment,
+        "arr": client.arr,
+        "health_score": client.health_score,
+        "nps": client.nps,
+        "renewal_date": client.renewal_date,
+        "cse_id": client.cse_id,
+        "cam_id": client.cam_id,
     }
 
 
 @users_app.command("list")
 def list_users(
-    role: Annotated[str | None, typer.Option(help="Only this role: CSE, CAM, manager, admin.")] = None,
+    role: Annotated[
+        str | None, typer.Option(help="Only this role: CSE, CAM, manager, admin.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """List users by name."""
@@ -48,8 +63,11 @@ def list_users(
     if as_json:
         print_json(rows)
         return
-    print_table("Users", ["name", "email", "role", "territory", "region"],
-                [[r["name"], r["email"], r["role"], r["territory"], r["region"]] for r in rows])
+    print_table(
+        "Users",
+        ["name", "email", "role", "territory", "region"],
+        [[r["name"], r["email"], r["role"], r["territory"], r["region"]] for r in rows],
+    )
 
 
 @users_app.command("add")
@@ -64,10 +82,17 @@ def add_user(
 ) -> None:
     """Add a user."""
     with unit_of_work() as session:
-        user = directory.add_user(session, {
-            "name": name, "email": email, "role": role, "territory": territory,
-            "region": region, "slack_user_id": slack_user_id,
-        })
+        user = directory.add_user(
+            session,
+            {
+                "name": name,
+                "email": email,
+                "role": role,
+                "territory": territory,
+                "region": region,
+                "slack_user_id": slack_user_id,
+            },
+        )
         row = user_row(user)
     if as_json:
         print_json(row)
@@ -87,9 +112,20 @@ def list_clients(
         print_json(rows)
         return
     print_table(
-        "Clients", ["name", "territory", "segment", "ARR", "health", "NPS", "renewal"],
-        [[r["name"], r["territory"], r["segment"], money(r["arr"]), r["health_score"], r["nps"],
-          r["renewal_date"]] for r in rows],
+        "Clients",
+        ["name", "territory", "segment", "ARR", "health", "NPS", "renewal"],
+        [
+            [
+                r["name"],
+                r["territory"],
+                r["segment"],
+                money(r["arr"]),
+                r["health_score"],
+                r["nps"],
+                r["renewal_date"],
+            ]
+            for r in rows
+        ],
     )
 
 
@@ -109,15 +145,23 @@ def add_client(
 ) -> None:
     """Add a client."""
     with unit_of_work() as session:
-        client = directory.add_client(session, {
-            "name": name, "territory": territory, "region": region, "segment": segment,
-            "arr": arr, "health_score": health_score, "nps": nps,
-            "renewal_date": renewal_date, "cse_email": cse, "cam_email": cam,
-        })
+        client = directory.add_client(
+            session,
+            {
+                "name": name,
+                "territory": territory,
+                "region": region,
+                "segment": segment,
+                "arr": arr,
+                "health_score": health_score,
+                "nps": nps,
+                "renewal_date": renewal_date,
+                "cse_email": cse,
+                "cam_email": cam,
+            },
+        )
         row = client_row(client)
     if as_json:
         print_json(row)
     else:
         console.print(f"Added client {row['name']} ({row['territory']}), id {row['id']}")
-
-

@@ -20,26 +20,47 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of ta
 
 @app.command("list")
 def list_plans(
-    plan_type: Annotated[str | None, typer.Option("--type", help="territory, account, hybrid.")] = None,
+    plan_type: Annotated[
+        str | None, typer.Option("--type", help="territory, account, hybrid.")
+    ] = None,
     fiscal_year: Annotated[int | None, typer.Option(help="e.g. 2026.")] = None,
-    status: Annotated[str | None, typer.Option(help="draft, in_review, approved, archived.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="draft, in_review, approved, archived.")
+    ] = None,
     owner: Annotated[str | None, typer.Option(help="Primary owner's name.")] = None,
     territory: Annotated[str | None, typer.Option()] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
     as_json: JsonFlag = False,
 ) -> None:
     """List plans, most recently updated first."""
-    filters = PlanFilters(plan_type=plan_type, fiscal_year=fiscal_year, status=status,
-                          owner=owner, territory=territory)
+    filters = PlanFilters(
+        plan_type=plan_type,
+        fiscal_year=fiscal_year,
+        status=status,
+        owner=owner,
+        territory=territory,
+    )
     with unit_of_work() as session:
         plans = PlanService(session).list_plans(filters, limit)
     if as_json:
         print_json([p.model_dump(mode="json") for p in plans])
         return
     print_table(
-        "Plans", ["id", "type", "FY", "owner", "territory / client", "status", "done", "v"],
-        [[p.id, p.plan_type, p.fiscal_year, p.primary_owner, p.client_name or p.territory,
-          p.status, f"{p.completion_percentage}%", p.version] for p in plans],
+        "Plans",
+        ["id", "type", "FY", "owner", "territory / client", "status", "done", "v"],
+        [
+            [
+                p.id,
+                p.plan_type,
+                p.fiscal_year,
+                p.primary_owner,
+                p.client_name or p.territory,
+                p.status,
+                f"{p.completion_percentage}%",
+                p.version,
+            ]
+            for p in plans
+        ],
     )
 
 

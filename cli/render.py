@@ -19,13 +19,16 @@ def print_plan(plan: PlanRecord) -> None:
         f"[green]✔ {name}[/green]" if done.get(name) else f"[dim]○ {name}[/dim]"
         for name, _ in STEPS
     )
-    console.print(Panel(
-        f"[bold]{(plan.plan_type or 'plan').title()} plan: {subject}[/bold]  FY{plan.fiscal_year}\n"
-        f"owner {plan.primary_owner} ({plan.primary_owner_role or '-'})  status {plan.status}  "
-        f"version {plan.version}  id {plan.id}\n"
-        f"{plan.completion_percentage}% complete  {steps}",
-        expand=False,
-    ))
+    console.print(
+        Panel(
+            f"[bold]{(plan.plan_type or 'plan').title()} plan: {subject}[/bold]  "
+            f"FY{plan.fiscal_year}\n"
+            f"owner {plan.primary_owner} ({plan.primary_owner_role or '-'})  status {plan.status}  "
+            f"version {plan.version}  id {plan.id}\n"
+            f"{plan.completion_percentage}% complete  {steps}",
+            expand=False,
+        )
+    )
     _snapshot(plan.sections.get("snapshot") or {})
     _targets(plan.sections.get("targets") or {})
     _opportunities(plan.sections.get("opportunities") or [])
@@ -36,13 +39,22 @@ def _snapshot(snapshot: dict[str, Any]) -> None:
     if not snapshot:
         return
     bands = snapshot.get("health_distribution") or {}
-    print_table("Health snapshot", ["ARR", "health", "NPS", "SLA %", "open P1s", "clients",
-                                    "healthy / at risk / critical"],
-                [[money(snapshot.get("arr")), snapshot.get("health_score"), snapshot.get("nps"),
-                  snapshot.get("support_sla_pct"), snapshot.get("open_p1s"),
-                  snapshot.get("client_count"),
-                  f"{bands.get('healthy', 0)} / {bands.get('at_risk', 0)} / "
-                  f"{bands.get('critical', 0)}"]])
+    print_table(
+        "Health snapshot",
+        ["ARR", "health", "NPS", "SLA %", "open P1s", "clients", "healthy / at risk / critical"],
+        [
+            [
+                money(snapshot.get("arr")),
+                snapshot.get("health_score"),
+                snapshot.get("nps"),
+                snapshot.get("support_sla_pct"),
+                snapshot.get("open_p1s"),
+                snapshot.get("client_count"),
+                f"{bands.get('healthy', 0)} / {bands.get('at_risk', 0)} / "
+                f"{bands.get('critical', 0)}",
+            ]
+        ],
+    )
 
 
 def _targets(targets: dict[str, Any]) -> None:
@@ -57,11 +69,20 @@ def _targets(targets: dict[str, Any]) -> None:
     if not targets.get("quarters"):
         console.print(title)
         return
-    rows = [[f"Q{q['quarter']}", money(q["weighted_acv_target"]), money(q["weighted_acv_actual"]),
-             money(q["tcv_target"]), money(q["tcv_actual"])] for q in targets.get("quarters", [])]
+    rows = [
+        [
+            f"Q{q['quarter']}",
+            money(q["weighted_acv_target"]),
+            money(q["weighted_acv_actual"]),
+            money(q["tcv_target"]),
+            money(q["tcv_actual"]),
+        ]
+        for q in targets.get("quarters", [])
+    ]
     print_table(
         title,
-        ["quarter", "weighted ACV target", "actual", "TCV target", "actual"], rows,
+        ["quarter", "weighted ACV target", "actual", "TCV target", "actual"],
+        rows,
     )
 
 
@@ -69,10 +90,21 @@ def _opportunities(opportunities: list[dict[str, Any]]) -> None:
     if not opportunities:
         return
     print_table(
-        "Opportunities", ["name", "stage", "ACV", "weighted", "MEDDPICC", "focus"],
-        [[o["name"], o["stage"], money(o["acv"]), money(o["weighted_acv"]),
-          f"{o['meddpicc_grade']} ({o['meddpicc_total']}/40)" if o.get("meddpicc_grade") else None,
-          "★" if o.get("focus_deal") else ""] for o in opportunities[:10]],
+        "Opportunities",
+        ["name", "stage", "ACV", "weighted", "MEDDPICC", "focus"],
+        [
+            [
+                o["name"],
+                o["stage"],
+                money(o["acv"]),
+                money(o["weighted_acv"]),
+                f"{o['meddpicc_grade']} ({o['meddpicc_total']}/40)"
+                if o.get("meddpicc_grade")
+                else None,
+                "★" if o.get("focus_deal") else "",
+            ]
+            for o in opportunities[:10]
+        ],
     )
 
 
@@ -80,7 +112,17 @@ def _portfolio(portfolio: list[dict[str, Any]]) -> None:
     if len(portfolio) < 2:
         return
     print_table(
-        "Portfolio", ["client", "territory", "ARR", "health", "NPS", "renewal"],
-        [[c["name"], c.get("territory"), money(c.get("arr")), c.get("health_score"),
-          c.get("nps"), c.get("renewal_date")] for c in portfolio],
+        "Portfolio",
+        ["client", "territory", "ARR", "health", "NPS", "renewal"],
+        [
+            [
+                c["name"],
+                c.get("territory"),
+                money(c.get("arr")),
+                c.get("health_score"),
+                c.get("nps"),
+                c.get("renewal_date"),
+            ]
+            for c in portfolio
+        ],
     )

@@ -6,6 +6,7 @@ Every process that calls :func:`start_embedded` on the same data folder shares o
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,9 @@ def _get_server(data_dir: Path) -> Any:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver then uses /tmp, which is fine.
         warnings.simplefilter("ignore")
-        import pgserver
+        from pgserver.postgres_server import get_server
 
-        return pgserver.get_server(data_dir, cleanup_mode="stop")
+        return get_server(data_dir, cleanup_mode="stop")
 
 
 def start_embedded(data_dir: Path, database: str) -> str:
@@ -58,7 +59,5 @@ def _ensure_database(admin_uri: str, database: str) -> None:
         ).fetchone()
         if exists:
             return
-        try:
+        with contextlib.suppress(pg_errors.DuplicateDatabase):  # another process was first
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-        except pg_errors.DuplicateDatabase:
-            pass  # another process created it first

@@ -5,16 +5,27 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import RowMapping, func, insert, literal, select, update
+from sqlalchemy import (
+    Executable,
+    RowMapping,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from core.models import Client, PlanActivity, StrategicPlan
 
-
-PLANS = StrategicPlan.__table__
+PLANS = cast(Table, StrategicPlan.__table__)
+ACTIVITY = cast(Table, PlanActivity.__table__)
 
 
 @dataclass(frozen=True)
@@ -37,44 +48,66 @@ def get_plan(session: Session, plan_id: uuid.UUID, *, lock: bool = False) -> Str
     return session.scalars(query.execution_options(populate_existing=True)).one_or_none()
 
 
+# Section writes are the hot path: their statements are built once and reused with parameters.
+_LOCK_ROW = select(PLANS).where(PLANS.c.id == bindparam("p_id")).with_for_update()
+
+
 def lock_row(session: Session, plan_id: uuid.UUID) -> RowMapping | None:
-    """The plan's columns as a plain row, locked (FOR UPDATE) until the transaction ends.
-
-    The hot path of section writes uses rows, not ORM objects, to keep a write cheap.
-    """
-    query = select(PLANS).where(PLANS.c.id == plan_id).with_for_update()
-    return session.execute(query).mappings().one_or_none()
+    """The plan's columns as a plain row, locked (FOR UPDATE) until the transaction ends."""
+    return session.execute(_LOCK_ROW, {"p_id": plan_id}).mappings().one_or_none()
 
 
-def update_row(
-    session: Session,
-    plan_id: uuid.UUID,
-    values: dict[str, Any],
-    *,
-    log: tuple[str, str, dict[str, Any]] | None = None,
-) -> None:
-    """Set columns of one plan (and ``updated_at``); ``log`` = (user, action, details) is
-    appended to its activity log by the same statement, saving a round trip on hot paths."""
-    changed = (
+@cache
+def _write_section_statement(column: str) -> Executable:
+    updated = (
         update(PLANS)
-        .where(PLANS.c.id == plan_id)
-        .values({**values, "updated_at": func.now()})
+        .where(PLANS.c.id == bindparam("p_id"))
+        .values(
+            {
+                column: bindparam("p_data", type_=JSONB),
+                "version": bindparam("p_version"),
+                "steps_completed": bindparam("p_steps", type_=JSONB),
+                "completion_percentage": bindparam("p_percentage"),
+                "updated_at": func.now(),
+            }
+        )
         .returning(PLANS.c.id)
+        .cte("updated")
     )
-    if log is None:
-        session.execute(changed)
-        return
-    user_name, action, details = log
-    updated = changed.cte("updated")
     entry = select(
         updated.c.id,
-        literal(user_name),
-        literal(action),
-        literal(details, JSONB),
-        func.clock_timestamp(),
+        bindparam("p_user"),
+        literal("updated"),
+        bindparam("p_details", type_=JSONB),
+        func.clock_timestamp(),  # not now(): entries of one transaction keep their order
     )
     columns = ["plan_id", "user_name", "action", "details", "created_at"]
-    session.execute(insert(PlanActivity).from_select(columns, entry))
+    return insert(ACTIVITY).from_select(columns, entry)
+
+
+def write_section_row(
+    session: Session,
+    plan_id: uuid.UUID,
+    column: str,
+    data: Any,
+    *,
+    version: int,
+    steps: dict[str, bool],
+    percentage: int,
+    user_name: str,
+    details: dict[str, Any],
+) -> None:
+    """Store one section with the plan's new version and progress, and log it, in one statement."""
+    params = {
+        "p_id": plan_id,
+        "p_data": data,
+        "p_version": version,
+        "p_steps": steps,
+        "p_percentage": percentage,
+        "p_user": user_name,
+        "p_details": details,
+    }
+    session.execute(_write_section_statement(column), params)
 
 
 def list_plans(session: Session, filters: PlanFilters, limit: int = 100) -> Sequence[StrategicPlan]:
@@ -102,11 +135,10 @@ def add_plan(session: Session, plan: StrategicPlan) -> StrategicPlan:
     return plan
 
 
-def save_plan(session: Session, plan: StrategicPlan, *, reload: bool = True) -> StrategicPlan:
-    """Write the plan's changed columns; ``reload`` reads back what the database set."""
+def save_plan(session: Session, plan: StrategicPlan) -> StrategicPlan:
+    """Write the plan's changed columns and read back what the database set."""
     session.flush()
-    if reload:
-        session.refresh(plan)
+    session.refresh(plan)
     return plan
 
 

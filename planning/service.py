@@ -122,20 +122,16 @@ class PlanService:
         version = row["version"] + 1
         progress = _progress({**row, column: data})
         changes = json_diff(before, data)
-        plan_repository.update_row(
+        plan_repository.write_section_row(
             self.session,
             plan_id,
-            {
-                column: data,
-                "version": version,
-                "steps_completed": progress.steps,
-                "completion_percentage": progress.percentage,
-            },
-            log=(
-                actor.name,
-                "updated",
-                {"section": section, "version": version, "changes": changes},
-            ),
+            column,
+            data,
+            version=version,
+            steps=progress.steps,
+            percentage=progress.percentage,
+            user_name=actor.name,
+            details={"section": section, "version": version, "changes": changes},
         )
         return SectionRecord(plan_id=plan_id, section=section, version=version, data=data)
 
@@ -196,7 +192,7 @@ class PlanService:
     @staticmethod
     def _bump(plan: StrategicPlan) -> None:
         plan.version += 1
-        plan.updated_at = func.now()  # type: ignore[assignment]
+        plan.updated_at = func.now()
 
     @staticmethod
     def _derive_progress(plan: StrategicPlan) -> None:

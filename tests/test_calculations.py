@@ -24,7 +24,12 @@ def test_meddpicc_total_sums_the_eight_dimensions() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{**scores(3), "metrics": 6}, {**scores(3), "metrics": -1}, {"metrics": 3}, {**scores(1), "x": 1}],
+    [
+        {**scores(3), "metrics": 6},
+        {**scores(3), "metrics": -1},
+        {"metrics": 3},
+        {**scores(1), "x": 1},
+    ],
 )
 def test_meddpicc_total_refuses_bad_scores(bad: dict[str, int]) -> None:
     with pytest.raises(ValueError, match="MEDDPICC"):
@@ -33,8 +38,20 @@ def test_meddpicc_total_refuses_bad_scores(bad: dict[str, int]) -> None:
 
 @pytest.mark.parametrize(
     ("total", "grade"),
-    [(40, "A"), (34, "A"), (33, "B"), (28, "B"), (27, "C"), (22, "C"), (21, "D"), (16, "D"),
-     (15, "E"), (10, "E"), (9, "F"), (0, "F")],
+    [
+        (40, "A"),
+        (34, "A"),
+        (33, "B"),
+        (28, "B"),
+        (27, "C"),
+        (22, "C"),
+        (21, "D"),
+        (16, "D"),
+        (15, "E"),
+        (10, "E"),
+        (9, "F"),
+        (0, "F"),
+    ],
 )
 def test_meddpicc_grade_boundaries(total: int, grade: str) -> None:
     assert calc.meddpicc_grade(total) == grade
@@ -53,7 +70,9 @@ def test_weighted_acv_rounds_to_the_cent() -> None:
 
 
 def test_coverage_is_pipeline_over_the_remaining_target() -> None:
-    assert calc.coverage(Decimal(3_000_000), Decimal(2_000_000), Decimal(500_000)) == Decimal("2.00")
+    assert calc.coverage(Decimal(3_000_000), Decimal(2_000_000), Decimal(500_000)) == Decimal(
+        "2.00"
+    )
     assert calc.coverage(Decimal(0), Decimal(100), Decimal(0)) == Decimal("0.00")
     assert calc.coverage(Decimal(1), Decimal(100), Decimal(100)) is None  # target met
     assert calc.coverage(Decimal(1), Decimal(100), Decimal(150)) is None
@@ -70,7 +89,13 @@ def test_readiness_average() -> None:
 
 def test_health_bands() -> None:
     assert [calc.health_band(s) for s in (100, 70, 69, 50, 49, 0, None)] == [
-        "healthy", "healthy", "at_risk", "at_risk", "critical", "critical", None,
+        "healthy",
+        "healthy",
+        "at_risk",
+        "at_risk",
+        "critical",
+        "critical",
+        None,
     ]
 
 
@@ -79,22 +104,28 @@ def test_database_generated_columns_agree_with_the_calculations(session: Session
         text("INSERT INTO clients (name, territory, region) VALUES ('C', 'WA', 'ANZ') RETURNING id")
     )
     row = session.execute(
-        text("INSERT INTO pipeline_opportunities (name, client_id, probability, acv) "
-             "VALUES ('D', :c, 33.33, 333333.33) RETURNING id, weighted_acv"),
+        text(
+            "INSERT INTO pipeline_opportunities (name, client_id, probability, acv) "
+            "VALUES ('D', :c, 33.33, 333333.33) RETURNING id, weighted_acv"
+        ),
         {"c": client},
     ).one()
     assert row.weighted_acv == calc.weighted_acv(Decimal("333333.33"), Decimal("33.33"))
     values = [5, 4, 3, 2, 1, 0, 5, 4]
     total = session.scalar(
-        text(f"INSERT INTO meddpicc_scores (opportunity_id, {', '.join(MEDDPICC_DIMENSIONS)}) "
-             f"VALUES (:o, {', '.join(map(str, values))}) RETURNING total_score"),
+        text(
+            f"INSERT INTO meddpicc_scores (opportunity_id, {', '.join(MEDDPICC_DIMENSIONS)}) "
+            f"VALUES (:o, {', '.join(map(str, values))}) RETURNING total_score"
+        ),
         {"o": row.id},
     )
     assert total == calc.meddpicc_total(dict(zip(MEDDPICC_DIMENSIONS, values, strict=True)))
     readiness = session.scalar(
-        text("INSERT INTO conversation_readiness (client_id, meeting_title, meeting_at, "
-             "value_wedge, power_position, pain_articulation, proof_points, old_brain) "
-             "VALUES (:c, 'QBR', now(), 1, 2, 2, 2, 2) RETURNING overall_readiness"),
+        text(
+            "INSERT INTO conversation_readiness (client_id, meeting_title, meeting_at, "
+            "value_wedge, power_position, pain_articulation, proof_points, old_brain) "
+            "VALUES (:c, 'QBR', now(), 1, 2, 2, 2, 2) RETURNING overall_readiness"
+        ),
         {"c": client},
     )
     assert readiness == calc.readiness_average([1, 2, 2, 2, 2])

@@ -19,8 +19,12 @@ def test_two_writers_race_on_one_section_and_exactly_one_wins(
 ) -> None:
     with transaction(committed_factory) as session:
         plan = PlanService(session).create_plan(
-            {"plan_type": "territory", "fiscal_year": 2026, "primary_owner": "Tracey Bland",
-             "territory": "VIC + NZ"},
+            {
+                "plan_type": "territory",
+                "fiscal_year": 2026,
+                "primary_owner": "Tracey Bland",
+                "territory": "VIC + NZ",
+            },
             Actor(name="Tracey Bland"),
         )
 
@@ -64,11 +68,19 @@ def test_many_writers_each_retrying_lose_no_update(
 ) -> None:
     """Writers that reload and retry on conflict all land, one version each."""
     with transaction(committed_factory) as session:
-        plan_id: uuid.UUID = PlanService(session).create_plan(
-            {"plan_type": "territory", "fiscal_year": 2026, "primary_owner": "Laura Messing",
-             "territory": "SA"},
-            Actor(name="Laura Messing"),
-        ).id
+        plan_id: uuid.UUID = (
+            PlanService(session)
+            .create_plan(
+                {
+                    "plan_type": "territory",
+                    "fiscal_year": 2026,
+                    "primary_owner": "Laura Messing",
+                    "territory": "SA",
+                },
+                Actor(name="Laura Messing"),
+            )
+            .id
+        )
 
     def add_action(n: int) -> None:
         for _ in range(50):
@@ -76,11 +88,19 @@ def test_many_writers_each_retrying_lose_no_update(
                 with transaction(committed_factory) as session:
                     service = PlanService(session)
                     current = service.get_section(plan_id, "actions")
-                    item = {"id": f"a{n}", "title": f"Action {n}", "owner": "Laura",
-                            "due_date": "2026-12-01"}
-                    service.write_section(plan_id, "actions", [*current.data, item],
-                                          expected_version=current.version,
-                                          actor=Actor(name=f"writer {n}"))
+                    item = {
+                        "id": f"a{n}",
+                        "title": f"Action {n}",
+                        "owner": "Laura",
+                        "due_date": "2026-12-01",
+                    }
+                    service.write_section(
+                        plan_id,
+                        "actions",
+                        [*current.data, item],
+                        expected_version=current.version,
+                        actor=Actor(name=f"writer {n}"),
+                    )
                 return
             except VersionConflictError:
                 continue

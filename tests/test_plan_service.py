@@ -35,16 +35,24 @@ RISKS = [
 
 def territory_plan(service: PlanService) -> PlanRecord:
     return service.create_plan(
-        {"plan_type": "territory", "fiscal_year": 2026, "primary_owner": "Tracey Bland",
-         "primary_owner_role": "CSE", "territory": "VIC + NZ"},
+        {
+            "plan_type": "territory",
+            "fiscal_year": 2026,
+            "primary_owner": "Tracey Bland",
+            "primary_owner_role": "CSE",
+            "territory": "VIC + NZ",
+        },
         TRACEY,
     )
 
 
 def activity_count(session: Session, plan_id: uuid.UUID) -> int:
-    return session.scalar(
-        select(func.count()).select_from(PlanActivity).where(PlanActivity.plan_id == plan_id)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(PlanActivity).where(PlanActivity.plan_id == plan_id)
+        )
+        or 0
+    )
 
 
 def test_create_territory_plan_starts_as_a_versioned_draft(session: Session) -> None:
@@ -52,7 +60,10 @@ def test_create_territory_plan_starts_as_a_versioned_draft(session: Session) -> 
     assert plan.status == "draft"
     assert plan.version == 1
     assert plan.steps_completed == {
-        "context": True, "portfolio": False, "relationships": False, "risks": False,
+        "context": True,
+        "portfolio": False,
+        "relationships": False,
+        "risks": False,
         "review": False,
     }
     assert plan.completion_percentage == 20
@@ -62,8 +73,12 @@ def test_create_territory_plan_starts_as_a_versioned_draft(session: Session) -> 
 def test_account_plan_takes_the_client_name_and_territory(session: Session) -> None:
     client = make_client(session, "Barwon Health Test", territory="VIC")
     plan = PlanService(session).create_plan(
-        {"plan_type": "account", "fiscal_year": 2026, "primary_owner": "Anu Pradhan",
-         "client_id": str(client.id)},
+        {
+            "plan_type": "account",
+            "fiscal_year": 2026,
+            "primary_owner": "Anu Pradhan",
+            "client_id": str(client.id),
+        },
         Actor(name="Anu Pradhan"),
     )
     assert (plan.client_name, plan.territory) == ("Barwon Health Test", "VIC")
@@ -72,12 +87,27 @@ def test_account_plan_takes_the_client_name_and_territory(session: Session) -> N
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
-        ({"plan_type": "territory", "fiscal_year": 2026, "primary_owner": "T",
-          "territory": "VIC", "client_id": str(uuid.uuid4())}, "territory plan covers"),
+        (
+            {
+                "plan_type": "territory",
+                "fiscal_year": 2026,
+                "primary_owner": "T",
+                "territory": "VIC",
+                "client_id": str(uuid.uuid4()),
+            },
+            "territory plan covers",
+        ),
         ({"plan_type": "account", "fiscal_year": 2026, "primary_owner": "T"}, "needs a client_id"),
         ({"plan_type": "region", "fiscal_year": 2026, "primary_owner": "T"}, "plan_type"),
-        ({"plan_type": "territory", "fiscal_year": "soon", "primary_owner": "T",
-          "territory": "VIC"}, "fiscal_year"),
+        (
+            {
+                "plan_type": "territory",
+                "fiscal_year": "soon",
+                "primary_owner": "T",
+                "territory": "VIC",
+            },
+            "fiscal_year",
+        ),
     ],
 )
 def test_create_refuses_bad_plans_and_writes_nothing(
@@ -93,8 +123,12 @@ def test_create_account_plan_for_unknown_client_is_not_found(session: Session) -
     missing = uuid.uuid4()
     with pytest.raises(NotFoundError, match=str(missing)):
         PlanService(session).create_plan(
-            {"plan_type": "account", "fiscal_year": 2026, "primary_owner": "T",
-             "client_id": str(missing)},
+            {
+                "plan_type": "account",
+                "fiscal_year": 2026,
+                "primary_owner": "T",
+                "client_id": str(missing),
+            },
             TRACEY,
         )
 
@@ -112,7 +146,9 @@ def test_write_section_bumps_version_logs_a_diff_and_derives_progress(session: S
 
     log = service.activity(plan.id)
     assert [(e.action, e.user_name) for e in log] == [
-        ("updated", "Mandy Region"), ("updated", "Tracey Bland"), ("created", "Tracey Bland"),
+        ("updated", "Mandy Region"),
+        ("updated", "Tracey Bland"),
+        ("created", "Tracey Bland"),
     ]
     assert log[0].details["section"] == "risks"
     assert log[0].details["changes"] == [
@@ -137,10 +173,20 @@ def test_derived_figures_are_recomputed_not_trusted(session: Session) -> None:
     service = PlanService(session)
     plan = territory_plan(service)
     opportunity = {
-        "name": "EMR upgrade", "acv": 200000, "probability": 40, "weighted_acv": 1,
-        "meddpicc": {"metrics": 5, "economic_buyer": 5, "decision_criteria": 4,
-                     "decision_process": 4, "paper_process": 3, "identify_pain": 5,
-                     "champion": 4, "competition": 3},
+        "name": "EMR upgrade",
+        "acv": 200000,
+        "probability": 40,
+        "weighted_acv": 1,
+        "meddpicc": {
+            "metrics": 5,
+            "economic_buyer": 5,
+            "decision_criteria": 4,
+            "decision_process": 4,
+            "paper_process": 3,
+            "identify_pain": 5,
+            "champion": 4,
+            "competition": 3,
+        },
         "meddpicc_grade": "F",
     }
     written = service.write_section(
@@ -148,14 +194,24 @@ def test_derived_figures_are_recomputed_not_trusted(session: Session) -> None:
     )
     saved = written.data[0]
     assert (saved["weighted_acv"], saved["meddpicc_total"], saved["meddpicc_grade"]) == (
-        80000.0, 33, "B",
+        80000.0,
+        33,
+        "B",
     )
     targets = service.write_section(
-        plan.id, "targets",
-        {"fiscal_year": 2026, "pipeline_weighted_acv": 900000, "coverage": 99,
-         "quarters": [{"quarter": 1, "weighted_acv_target": 500000, "weighted_acv_actual": 200000},
-                      {"quarter": 2, "weighted_acv_target": 500000}]},
-        expected_version=2, actor=TRACEY,
+        plan.id,
+        "targets",
+        {
+            "fiscal_year": 2026,
+            "pipeline_weighted_acv": 900000,
+            "coverage": 99,
+            "quarters": [
+                {"quarter": 1, "weighted_acv_target": 500000, "weighted_acv_actual": 200000},
+                {"quarter": 2, "weighted_acv_target": 500000},
+            ],
+        },
+        expected_version=2,
+        actor=TRACEY,
     )
     assert targets.data["coverage"] == 1.13  # 900k / (1M - 200k)
 
@@ -224,10 +280,19 @@ def test_workflow_moves_and_logs(session: Session) -> None:
     assert archived.status == "archived"
     assert archived.version == 6
     actions = [e.action for e in reversed(service.activity(plan.id))]
-    assert actions == ["created", "submitted", "changes_requested", "submitted", "approved",
-                       "archived"]
+    assert actions == [
+        "created",
+        "submitted",
+        "changes_requested",
+        "submitted",
+        "approved",
+        "archived",
+    ]
     assert service.activity(plan.id)[3].details == {
-        "from": "in_review", "to": "draft", "version": 3, "note": "add risks"
+        "from": "in_review",
+        "to": "draft",
+        "version": 3,
+        "note": "add risks",
     }
 
 
@@ -278,8 +343,12 @@ def test_list_plans_filters(session: Session) -> None:
     first = territory_plan(service)
     client = make_client(session)
     service.create_plan(
-        {"plan_type": "account", "fiscal_year": 2027, "primary_owner": "Anu Pradhan",
-         "client_id": str(client.id)},
+        {
+            "plan_type": "account",
+            "fiscal_year": 2027,
+            "primary_owner": "Anu Pradhan",
+            "client_id": str(client.id),
+        },
         Actor(name="Anu Pradhan"),
     )
     ids = {p.id for p in service.list_plans(PlanFilters(owner="Tracey Bland"))}

@@ -79,8 +79,10 @@ def test_strategic_plans_keeps_the_seed_indexes_and_trigger(session: Session) ->
     )
     assert indexes >= SEED_INDEXES
     trigger = session.scalar(
-        text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'strategic_plans'::regclass "
-             "AND NOT tgisinternal")
+        text(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'strategic_plans'::regclass "
+            "AND NOT tgisinternal"
+        )
     )
     assert trigger == "strategic_plans_notify"
 
@@ -102,8 +104,10 @@ def test_valid_plan_type_check(
     client_id = None
     if with_client:
         client_id = session.scalar(
-            text("INSERT INTO clients (name, territory, region) VALUES ('X', 'VIC', 'ANZ') "
-                 "RETURNING id")
+            text(
+                "INSERT INTO clients (name, territory, region) VALUES ('X', 'VIC', 'ANZ') "
+                "RETURNING id"
+            )
         )
     insert = text(
         "INSERT INTO strategic_plans (plan_type, primary_owner, client_id) VALUES (:t, 'A', :c)"
@@ -118,8 +122,10 @@ def test_valid_plan_type_check(
 def test_status_check_refuses_unknown_status(session: Session) -> None:
     with pytest.raises(IntegrityError, match="status_check"):
         session.execute(
-            text("INSERT INTO strategic_plans (plan_type, primary_owner, status) "
-                 "VALUES ('territory', 'A', 'done')")
+            text(
+                "INSERT INTO strategic_plans (plan_type, primary_owner, status) "
+                "VALUES ('territory', 'A', 'done')"
+            )
         )
 
 
@@ -129,11 +135,14 @@ def test_update_notifies_plan_updates(engine: Engine, db_settings: DatabaseSetti
         listener.execute("LISTEN plan_updates")
         with engine.begin() as conn:
             plan_id = conn.scalar(
-                text("INSERT INTO strategic_plans (plan_type, primary_owner) "
-                     "VALUES ('territory', 'Tracey Bland') RETURNING id")
+                text(
+                    "INSERT INTO strategic_plans (plan_type, primary_owner) "
+                    "VALUES ('territory', 'Tracey Bland') RETURNING id"
+                )
             )
-            conn.execute(text("UPDATE strategic_plans SET territory = 'VIC' WHERE id = :i"),
-                         {"i": plan_id})
+            conn.execute(
+                text("UPDATE strategic_plans SET territory = 'VIC' WHERE id = :i"), {"i": plan_id}
+            )
         try:
             notice = next(listener.notifies(timeout=5))
             assert notice.channel == "plan_updates"
@@ -149,14 +158,18 @@ def test_generated_columns(session: Session) -> None:
         text("INSERT INTO clients (name, territory, region) VALUES ('G', 'SA', 'ANZ') RETURNING id")
     )
     opp = session.execute(
-        text("INSERT INTO pipeline_opportunities (name, client_id, probability, acv) "
-             "VALUES ('Deal', :c, 40, 250000) RETURNING id, weighted_acv"),
+        text(
+            "INSERT INTO pipeline_opportunities (name, client_id, probability, acv) "
+            "VALUES ('Deal', :c, 40, 250000) RETURNING id, weighted_acv"
+        ),
         {"c": client},
     ).one()
     assert str(opp.weighted_acv) == "100000.00"
     total = session.scalar(
-        text("INSERT INTO meddpicc_scores (opportunity_id, metrics, champion, competition) "
-             "VALUES (:o, 4, 5, 2) RETURNING total_score"),
+        text(
+            "INSERT INTO meddpicc_scores (opportunity_id, metrics, champion, competition) "
+            "VALUES (:o, 4, 5, 2) RETURNING total_score"
+        ),
         {"o": opp.id},
     )
     assert total == 11
@@ -178,8 +191,10 @@ def test_upgrade_and_downgrade_round_trip(pg_data_dir: Path) -> None:
         assert schema.current_revision(engine) is None
         with engine.connect() as conn:
             tables = conn.scalar(
-                text("SELECT count(*) FROM information_schema.tables "
-                     "WHERE table_schema = 'public' AND table_name <> 'alembic_version'")
+                text(
+                    "SELECT count(*) FROM information_schema.tables "
+                    "WHERE table_schema = 'public' AND table_name <> 'alembic_version'"
+                )
             )
         assert tables == 0
         schema.upgrade(engine)
