@@ -54,7 +54,8 @@ _LOCK_ROW = select(PLANS).where(PLANS.c.id == bindparam("p_id")).with_for_update
 
 def lock_row(session: Session, plan_id: uuid.UUID) -> RowMapping | None:
     """The plan's columns as a plain row, locked (FOR UPDATE) until the transaction ends."""
-    return session.execute(_LOCK_ROW, {"p_id": plan_id}).mappings().one_or_none()
+    # Core statements run on the session's connection: no ORM bookkeeping on the hot path.
+    return session.connection().execute(_LOCK_ROW, {"p_id": plan_id}).mappings().one_or_none()
 
 
 @cache
@@ -107,7 +108,7 @@ def write_section_row(
         "p_user": user_name,
         "p_details": details,
     }
-    session.execute(_write_section_statement(column), params)
+    session.connection().execute(_write_section_statement(column), params)
 
 
 def list_plans(session: Session, filters: PlanFilters, limit: int = 100) -> Sequence[StrategicPlan]:
