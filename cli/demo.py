@@ -5,20 +5,19 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 
-import typer
 from sqlalchemy.orm import Session
 
 from cli.output import console, print_table
 from cli.render import print_plan
 from cli.session import database, unit_of_work
 from core.database import transaction
+from core.errors import NotFoundError
 from core.identity import Actor
 from core.models import User
 from ingest.demo_seed import SeedReport, seed_demo
 from planning import directory
 from planning.autofill import fill_from_portfolio
-from planning.plan_repository import PlanFilters
-from planning.records import NewPlan, PlanRecord
+from planning.records import NewPlan
 from planning.service import PlanService
 
 DEMO_FISCAL_YEAR = 2026
@@ -49,9 +48,7 @@ def demo_command() -> None:
         with transaction(db.sessions) as session:
             cam = _user(session, DEMO_CAM)
             client = directory.find_client(session, DEMO_ACCOUNT)
-            account = _ensure_plan(
-                session,
-                cam,
+            account = PlanService(session).ensure_plan(
                 NewPlan(
                     plan_type="account",
                     fiscal_year=DEMO_FISCAL_YEAR,
@@ -60,13 +57,12 @@ def demo_command() -> None:
                     owner_id=cam.id,
                     client_id=client.id,
                 ),
+                _actor(cam),
             )
             account = fill_from_portfolio(session, account.id, _actor(cam), today)
         with transaction(db.sessions) as session:
             cse = _user(session, DEMO_CSE)
-            territory = _ensure_plan(
-                session,
-                cse,
+            territory = PlanService(session).ensure_plan(
                 NewPlan(
                     plan_type="territory",
                     fiscal_year=DEMO_FISCAL_YEAR,
@@ -75,6 +71,7 @@ def demo_command() -> None:
                     owner_id=cse.id,
                     territory=cse.territory,
                 ),
+                _actor(cse),
             )
             territory = fill_from_portfolio(session, territory.id, _actor(cse), today)
     print_plan(account)
@@ -88,25 +85,9 @@ def demo_command() -> None:
 def _user(session: Session, email: str) -> User:
     user = directory.find_user_by_email(session, email)
     if user is None:
-        raise typer.BadParameter(f"demo user {email} is missing; run `chasen seed-demo`")
+        raise NotFoundError(f"Demo user {email} is missing; run `chasen seed-demo`")
     return user
 
 
 def _actor(user: User) -> Actor:
     return Actor(name=user.name, user_id=user.id, role=user.role)
-
-
-def _ensure_plan(session: Session, owner: User, spec: NewPlan) -> PlanRecord:
-    """The owner's open plan of this kind, or a new one."""
-    service = PlanService(session)
-    filters = PlanFilters(
-        plan_type=spec.plan_type,
-        fiscal_year=spec.fiscal_year,
-        owner=spec.primary_owner,
-        client_id=spec.client_id,
-        territory=None if spec.client_id else spec.territory,
-    )
-    for existing in service.list_plans(filters):
-        if existing.status in ("draft", "in_review"):
-            return service.get_plan(existing.id)
-    return service.create_plan(spec, _actor(owner))

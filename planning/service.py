@@ -90,6 +90,21 @@ class PlanService:
         )
         return PlanRecord.of(plan)
 
+    def ensure_plan(self, new: NewPlan, actor: Actor) -> PlanRecord:
+        """The open (draft or in-review) plan with ``new``'s type, year, owner and subject,
+        or a new one: pressing "create" twice does not make two plans."""
+        filters = PlanFilters(
+            plan_type=new.plan_type,
+            fiscal_year=new.fiscal_year,
+            owner=new.primary_owner,
+            client_id=new.client_id,
+            territory=None if new.client_id else new.territory,
+        )
+        for existing in self.list_plans(filters):
+            if existing.status in EDITABLE_STATUSES:
+                return self.get_plan(existing.id)
+        return self.create_plan(new, actor)
+
     def write_section(
         self,
         plan_id: uuid.UUID,

@@ -20,7 +20,7 @@ from core.errors import (
 from core.identity import Actor
 from core.models import PlanActivity, StrategicPlan
 from planning.plan_repository import PlanFilters
-from planning.records import PlanRecord
+from planning.records import NewPlan, PlanRecord
 from planning.service import PlanService
 from tests.factories import make_client
 
@@ -356,3 +356,14 @@ def test_list_plans_filters(session: Session) -> None:
     account = service.list_plans(PlanFilters(plan_type="account", client_id=client.id))
     assert [p.client_name for p in account] == [client.name]
     assert service.list_plans(PlanFilters(fiscal_year=2027, owner="Tracey Bland")) == []
+
+
+def test_ensure_plan_reuses_the_open_plan_but_not_an_archived_one(session: Session) -> None:
+    service = PlanService(session)
+    spec = NewPlan(
+        plan_type="territory", fiscal_year=2026, primary_owner="Laura Messing", territory="SA"
+    )
+    first = service.ensure_plan(spec, Actor(name="Laura Messing"))
+    assert service.ensure_plan(spec, Actor(name="Laura Messing")).id == first.id
+    service.transition(first.id, "archive", actor=MANAGER)
+    assert service.ensure_plan(spec, Actor(name="Laura Messing")).id != first.id
