@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.embedded import start_embedded
@@ -41,8 +41,15 @@ def describe_url(url: str) -> str:
 def make_engine(settings: DatabaseSettings, url: str | None = None) -> Engine:
     """Create an engine for ``url`` (default: :func:`resolve_url`) and check it connects."""
     url = url or resolve_url(settings)
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise DatabaseUnavailableError(
+            "DATABASE_URL is not a database URL; expected e.g. "
+            "postgresql://user:password@host:5432/dbname"
+        ) from None
     engine = create_engine(
-        url,
+        parsed,
         pool_size=settings.pool_size,
         pool_pre_ping=True,
         echo=settings.echo,

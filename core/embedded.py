@@ -61,3 +61,10 @@ def _ensure_database(admin_uri: str, database: str) -> None:
             return
         with contextlib.suppress(pg_errors.DuplicateDatabase):  # another process was first
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+
+
+def stop_embedded(data_dir: Path) -> None:
+    """Let go of the server in ``data_dir``; it stops if no other process still uses it."""
+    server = _servers.pop(data_dir.expanduser().resolve(), None)
+    if server is not None:
+        server.cleanup()

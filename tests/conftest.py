@@ -7,6 +7,8 @@ emptied after them.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,14 +18,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core import schema
 from core.database import make_engine, session_factory
+from core.embedded import stop_embedded
 from core.models import Base
 from core.settings import DatabaseSettings
 
 
 @pytest.fixture(scope="session")
-def pg_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Data folder of the embedded server shared by the run."""
-    return tmp_path_factory.mktemp("embedded") / "pgdata"
+def pg_data_dir() -> Iterator[Path]:
+    """Data folder of the embedded server shared by the run, removed at the end.
+
+    Not under pytest's own temporary folder: pytest resets that folder to mode 0700, which
+    would lock out the server's system user when the tests run as root.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="chasen-test-"))
+    data_dir = folder / "pgdata"
+    yield data_dir
+    stop_embedded(data_dir)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -111,3 +111,9 @@ def test_transaction_rolls_back_everything_on_error(engine: Engine) -> None:
         raise RuntimeError("boom")
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM clients WHERE name = :n"), {"n": name}) == 0
+
+
+@pytest.mark.parametrize("url", ["garbage", "postgresql://host:notaport/db"])
+def test_malformed_database_url_is_a_clear_error(url: str) -> None:
+    with pytest.raises(DatabaseUnavailableError, match="DATABASE_URL"):
+        make_engine(DatabaseSettings(url=url))

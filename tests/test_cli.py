@@ -1,0 +1,266 @@
+"""The ``chasen`` command as a user runs it: real processes on the test run's embedded server.
+
+Every call is a new process that joins the embedded PostgreSQL the tests already run (same data
+folder), in a database of this module's own that the CLI creates and migrates by itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+TIMEOUT_S = 120
+SEEDED_TABLES = (
+    "users",
+    "clients",
+    "client_health_history",
+    "client_support_history",
+    "cse_cam_targets",
+    "pipeline_opportunities",
+    "meddpicc_scores",
+    "conversation_readiness",
+)
+DEMO_CSES = {"Tracey Bland", "John Salisbury", "Laura Messing", "Open Role"}
+DEMO_CAMS = {"Anu Pradhan", "Nikki Wei"}
+
+
+def chasen_executable() -> str:
+    """The installed ``chasen`` console script (next to this Python when not on PATH)."""
+    found = shutil.which("chasen") or str(Path(sys.executable).parent / "chasen")
+    assert Path(found).exists(), f"the chasen console script is not installed ({found})"
+    return found
+
+
+class Cli:
+    """Runs ``chasen`` in a fresh process against this module's database."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.executable = chasen_executable()
+        self.env = env
+        self.cwd = cwd
+
+    def __call__(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [self.executable, *args],
+            env={**self.env, **extra_env},
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            check=False,
+        )
+
+    def ok(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run and insist on success."""
+        result = self(*args)
+        assert result.returncode == 0, f"chasen {' '.join(args)}: {result.stderr}"
+        assert "Traceback" not in result.stderr
+        return result
+
+    def json(self, *args: str) -> Any:
+        """Run with ``--json`` and parse stdout."""
+        return json.loads(self.ok(*args, "--json").stdout)
+
+
+def one_line(stream: str) -> str:
+    """Text with rich's line wrapping undone, for matching messages."""
+    return " ".join(stream.split())
+
+
+def rows_added(output: str) -> dict[str, int]:
+    """The ``table | rows`` pairs of seed-demo's report table."""
+    return {
+        table: int(count)
+        for table, count in re.findall(r"^\W*([a-z_]+)\W+(\d+)\W*$", output, flags=re.MULTILINE)
+    }
+
+
+def assert_failed_cleanly(result: subprocess.CompletedProcess[str], code: int) -> str:
+    """Exit ``code``, an ``error:`` line on stderr and no traceback; return stderr on one line."""
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert "error:" in result.stderr
+    return one_line(result.stderr)
+
+
+@pytest.fixture(scope="module")
+def cli(
+    engine: Engine, pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cli]:
+    """The CLI on a database of this module's own, seeded once with ``chasen seed-demo``.
+
+    Depending on ``engine`` keeps the test run's embedded server up, so the CLI processes join
+    it rather than each starting and stopping their own.
+    """
+    name = f"cli_{uuid.uuid4().hex[:12]}"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CHASEN_DB_URL"}}
+    env.update(
+        CHASEN_DB_DATA_DIR=str(pg_data_dir),
+        CHASEN_DB_NAME=name,
+        COLUMNS="200",
+        NO_COLOR="1",
+    )
+    env.pop("FORCE_COLOR", None)
+    # Not the project folder, so that no developer's .env is read.
+    runner = Cli(env, cwd=tmp_path_factory.mktemp("cli_cwd"))
+    first = runner.ok("seed-demo")
+    added = rows_added(first.stdout)
+    assert set(added) == set(SEEDED_TABLES), first.stdout
+    assert all(count > 0 for count in added.values()), added
+    yield runner
+    admin = create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+# --- help ----------------------------------------------------------------------------------
+
+
+def test_help_lists_the_sub_commands(cli: Cli) -> None:
+    output = cli.ok("--help").stdout
+    for command in ("db", "users", "clients", "plans", "demo", "seed-demo"):
+        assert re.search(rf"^\W*{re.escape(command)}\s", output, flags=re.MULTILINE), command
+
+    plans = cli.ok("plans", "--help").stdout
+    assert re.search(r"^\W*list\s+List plans", plans, flags=re.MULTILINE), plans
+    assert re.search(r"^\W*show\s+Show one plan", plans, flags=re.MULTILINE), plans
+
+
+# --- seeding and listing -------------------------------------------------------------------
+
+
+def test_seeding_again_adds_nothing(cli: Cli) -> None:
+    again = cli.ok("seed-demo")
+    assert rows_added(again.stdout) == dict.fromkeys(SEEDED_TABLES, 0), again.stdout
+
+
+def test_users_list_has_the_demo_cses_and_cams(cli: Cli) -> None:
+    users = cli.json("users", "list")
+    by_role: dict[str, set[str]] = {}
+    for user in users:
+        by_role.setdefault(user["role"], set()).add(user["name"])
+    assert by_role["CSE"] >= DEMO_CSES
+    assert by_role["CAM"] >= DEMO_CAMS
+
+
+def test_clients_list_filters_by_territory(cli: Cli) -> None:
+    clients = cli.json("clients", "list", "--territory", "WA")
+    assert clients
+    assert {c["territory"] for c in clients} == {"WA"}
+    assert "WA Health" in {c["name"] for c in clients}
+
+
+# --- adding people and clients -------------------------------------------------------------
+
+
+def test_users_add_stores_a_lower_case_email_and_refuses_duplicates(cli: Cli) -> None:
+    tag = uuid.uuid4().hex[:8]
+    email = f"Pat.Quinn.{tag}@Example.COM"
+    added = cli.json("users", "add", "--name", "Pat Quinn", "--email", email, "--role", "CSE")
+    assert added["email"] == email.lower()
+
+    duplicate = cli(
+        "users", "add", "--name", "Pat Again", "--email", email.upper(), "--role", "CAM"
+    )
+    assert "already exists" in assert_failed_cleanly(duplicate, 5)
+
+    bad_role = cli(
+        "users", "add", "--name", "Wiz", "--email", f"wiz.{tag}@example.com", "--role", "wizard"
+    )
+    assert "role" in assert_failed_cleanly(bad_role, 4)
+
+    users = cli.json("users", "list")
+    emails = [u["email"] for u in users]
+    assert emails.count(email.lower()) == 1
+    assert next(u for u in users if u["email"] == email.lower())["name"] == "Pat Quinn"
+    assert f"wiz.{tag}@example.com" not in emails
+
+
+def test_clients_add_with_an_unknown_cse_adds_nothing(cli: Cli) -> None:
+    name = f"Nowhere Health {uuid.uuid4().hex[:8]}"
+    result = cli(
+        "clients",
+        "add",
+        "--name",
+        name,
+        "--territory",
+        "VIC",
+        "--region",
+        "Australia+NZ",
+        "--cse",
+        "nobody@example.com",
+    )
+    assert "No user with e-mail" in assert_failed_cleanly(result, 3)
+    assert name not in {c["name"] for c in cli.json("clients", "list")}
+
+
+# --- plans ---------------------------------------------------------------------------------
+
+
+def test_plans_show_unknown_id_and_malformed_id(cli: Cli) -> None:
+    missing = cli("plans", "show", str(uuid.uuid4()))
+    assert "No plan with id" in assert_failed_cleanly(missing, 3)
+
+    malformed = cli("plans", "show", "not-a-uuid")
+    assert malformed.returncode == 2  # click's usage error
+    assert "Traceback" not in malformed.stderr
+
+
+def demo_plans(cli: Cli) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """The demo's account and territory plans, and how many plans there are in all."""
+    plans = cli.json("plans", "list")
+    accounts = [
+        p for p in plans if p["plan_type"] == "account" and p["client_name"] == "Barwon Health"
+    ]
+    territories = [
+        p for p in plans if p["plan_type"] == "territory" and p["territory"] == "VIC + NZ"
+    ]
+    assert len(accounts) == 1, plans
+    assert len(territories) == 1, plans
+    return accounts[0], territories[0], len(plans)
+
+
+def test_demo_builds_two_filled_plans_and_a_rerun_changes_nothing(cli: Cli) -> None:
+    first = cli.ok("demo")
+    output = one_line(first.stdout)
+    assert "Barwon Health" in output
+    assert "VIC + NZ" in output
+    assert re.search(r"\b\d{1,3}% complete", output), first.stdout
+
+    account, territory, count = demo_plans(cli)
+    for plan in (account, territory):
+        assert plan["version"] > 1  # filled after creation
+        assert plan["completion_percentage"] == 50
+        assert plan["status"] == "draft"
+
+    cli.ok("demo")
+
+    account_again, territory_again, count_again = demo_plans(cli)
+    assert count_again == count
+    assert (account_again["id"], account_again["version"]) == (account["id"], account["version"])
+    assert (territory_again["id"], territory_again["version"]) == (
+        territory["id"],
+        territory["version"],
+    )
+
+
+# --- configuration -------------------------------------------------------------------------
+
+
+def test_unreachable_database_url_is_one_clear_error(cli: Cli) -> None:
+    result = cli("users", "list", DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    assert "DATABASE_URL" in assert_failed_cleanly(result, 7)
