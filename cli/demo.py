@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,7 +18,7 @@ from core.models import User
 from ingest.demo_seed import SeedReport, seed_demo
 from planning import directory
 from planning.autofill import fill_from_portfolio
-from planning.records import NewPlan
+from planning.records import NewPlan, PlanRecord
 from planning.service import PlanService
 
 DEMO_FISCAL_YEAR = 2026
@@ -46,34 +47,12 @@ def demo_command() -> None:
         with transaction(db.sessions) as session:
             _print_report(seed_demo(session, today=today))
         with transaction(db.sessions) as session:
-            cam = _user(session, DEMO_CAM)
             client = directory.find_client(session, DEMO_ACCOUNT)
-            account = PlanService(session).ensure_plan(
-                NewPlan(
-                    plan_type="account",
-                    fiscal_year=DEMO_FISCAL_YEAR,
-                    primary_owner=cam.name,
-                    primary_owner_role="CAM",
-                    owner_id=cam.id,
-                    client_id=client.id,
-                ),
-                _actor(cam),
+            account = _filled_plan(
+                session, DEMO_CAM, today, plan_type="account", client_id=client.id
             )
-            account = fill_from_portfolio(session, account.id, _actor(cam), today)
         with transaction(db.sessions) as session:
-            cse = _user(session, DEMO_CSE)
-            territory = PlanService(session).ensure_plan(
-                NewPlan(
-                    plan_type="territory",
-                    fiscal_year=DEMO_FISCAL_YEAR,
-                    primary_owner=cse.name,
-                    primary_owner_role="CSE",
-                    owner_id=cse.id,
-                    territory=cse.territory,
-                ),
-                _actor(cse),
-            )
-            territory = fill_from_portfolio(session, territory.id, _actor(cse), today)
+            territory = _filled_plan(session, DEMO_CSE, today, plan_type="territory")
     print_plan(account)
     print_plan(territory)
     console.print(
@@ -82,12 +61,24 @@ def demo_command() -> None:
     )
 
 
+def _filled_plan(session: Session, owner_email: str, today: date, **subject: Any) -> PlanRecord:
+    """The owner's open demo plan (created if needed), filled from the portfolio."""
+    owner = _user(session, owner_email)
+    actor = Actor(name=owner.name, user_id=owner.id, role=owner.role)
+    spec = NewPlan(
+        fiscal_year=DEMO_FISCAL_YEAR,
+        primary_owner=owner.name,
+        primary_owner_role=owner.role,
+        owner_id=owner.id,
+        territory=None if subject.get("client_id") else owner.territory,
+        **subject,
+    )
+    plan = PlanService(session).ensure_plan(spec, actor)
+    return fill_from_portfolio(session, plan.id, actor, today)
+
+
 def _user(session: Session, email: str) -> User:
     user = directory.find_user_by_email(session, email)
     if user is None:
         raise NotFoundError(f"Demo user {email} is missing; run `chasen seed-demo`")
     return user
-
-
-def _actor(user: User) -> Actor:
-    return Actor(name=user.name, user_id=user.id, role=user.role)
