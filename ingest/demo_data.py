@@ -1,7 +1,8 @@
 """The demo portfolio: people, health-service clients and the story they tell.
 
-Constant data only; :mod:`ingest.demo_seed` turns it into rows. The clients are public health
-services of Victoria, New Zealand, Western Australia, South Australia, Singapore/Asia and Guam.
+Constant data only; :mod:`ingest.demo_generate` derives the numbers from it and
+:mod:`ingest.demo_seed` writes them as rows. The clients are public health services of Victoria,
+New Zealand, Western Australia, South Australia, Singapore/Asia and Guam.
 Most are healthy (health >= 70); six are at risk (50-69) and three critical (< 50), with falling
 health and NPS, more SLA breaches and open P1s. Six renew within 90 days of the anchor date.
 Barwon Health is healthy with a rising NPS; WA Health is at risk a few weeks before its renewal.
@@ -128,7 +129,7 @@ UTC_OFFSET_HOURS: Final[dict[Territory, float]] = {
 }
 
 TARGETS: Final[tuple[DemoTarget, ...]] = (
-    DemoTarget(TRACEY, 3_200_000, 1.04),
+    DemoTarget(TRACEY, 3_200_000, 0.80),
     DemoTarget(JOHN, 3_600_000, 0.93),
     DemoTarget(LAURA, 2_000_000, 0.86),
     DemoTarget(OPEN_ROLE, 1_800_000, 0.58),
