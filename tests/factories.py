@@ -9,6 +9,18 @@ from sqlalchemy.orm import Session
 
 from core.models import Client, User
 
+# Every table the demo seed fills, as its report names them.
+SEEDED_TABLES = (
+    "users",
+    "clients",
+    "client_health_history",
+    "client_support_history",
+    "cse_cam_targets",
+    "pipeline_opportunities",
+    "meddpicc_scores",
+    "conversation_readiness",
+)
+
 
 def make_user(session: Session, name: str = "Tracey Bland", role: str = "CSE") -> User:
     """Insert a user with a unique e-mail."""

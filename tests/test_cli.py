@@ -20,17 +20,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from tests.factories import SEEDED_TABLES
+
 TIMEOUT_S = 120
-SEEDED_TABLES = (
-    "users",
-    "clients",
-    "client_health_history",
-    "client_support_history",
-    "cse_cam_targets",
-    "pipeline_opportunities",
-    "meddpicc_scores",
-    "conversation_readiness",
-)
 DEMO_CSES = {"Tracey Bland", "John Salisbury", "Laura Messing", "Open Role"}
 DEMO_CAMS = {"Anu Pradhan", "Nikki Wei"}
 

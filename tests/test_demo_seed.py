@@ -11,18 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ingest.demo_seed import SeedReport, seed_demo
+from tests.factories import SEEDED_TABLES
 
 TODAY = date(2026, 11, 20)
-SEEDED_TABLES = (
-    "users",
-    "clients",
-    "client_health_history",
-    "client_support_history",
-    "cse_cam_targets",
-    "pipeline_opportunities",
-    "meddpicc_scores",
-    "conversation_readiness",
-)
 CHECKLIST_KEYS = {
     "agenda_shared",
     "attendees_confirmed",
