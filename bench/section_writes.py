@@ -7,6 +7,7 @@ validates, locks, diffs, logs and derives progress; the target is at least half 
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 import uuid
@@ -57,8 +58,6 @@ def _service_round(
 
 
 def _bare_round(engine: Engine, plan_id: uuid.UUID, start: int, count: int) -> float:
-    import json
-
     statement = text("UPDATE strategic_plans SET risks_data = CAST(:data AS jsonb) WHERE id = :id")
     began = time.perf_counter()
     for i in range(start, start + count):

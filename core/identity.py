@@ -13,6 +13,3 @@ class Actor:
     name: str
     user_id: uuid.UUID | None = None
     role: str | None = None
-
-
-SYSTEM = Actor(name="ChaSen system")

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from core.models import Client, PlanActivity, StrategicPlan
+from core.models import PlanActivity, StrategicPlan
 
 PLANS = cast(Table, StrategicPlan.__table__)
 ACTIVITY = cast(Table, PlanActivity.__table__)
@@ -168,8 +168,3 @@ def activity(session: Session, plan_id: uuid.UUID, limit: int = 50) -> Sequence[
         .limit(limit)
     )
     return session.scalars(query).all()
-
-
-def get_client(session: Session, client_id: uuid.UUID) -> Client | None:
-    """The client with this id, if any."""
-    return session.get(Client, client_id)

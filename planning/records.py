@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.models import StrategicPlan
+from core.models import PlanType, StrategicPlan
 from planning.sections import SECTIONS, column_of
 
 
@@ -17,7 +17,7 @@ class NewPlan(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    plan_type: Literal["territory", "account", "hybrid"]
+    plan_type: PlanType
     fiscal_year: int = Field(ge=2000, le=2100)
     primary_owner: str = Field(min_length=1, max_length=200)
     primary_owner_role: Literal["CSE", "CAM"] | None = None

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from core.errors import ValidationError
+from core.models import Stage
 from core.validation import parse
 from planning import calculations
 
@@ -35,9 +36,6 @@ Percent = Annotated[
 Ratio = Annotated[Decimal, PlainSerializer(float, when_used="json")]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Score05 = Annotated[int, Field(ge=0, le=5)]
-Stage = Literal[
-    "prospect", "qualify", "develop", "propose", "negotiate", "closed_won", "closed_lost"
-]
 
 
 def _new_id() -> str:

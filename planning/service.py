@@ -23,7 +23,7 @@ from core.errors import (
 from core.identity import Actor
 from core.models import PlanActivity, StrategicPlan
 from core.validation import parse
-from planning import completion, plan_repository
+from planning import completion, directory, plan_repository
 from planning.diff import json_diff
 from planning.plan_repository import PlanFilters
 from planning.records import NewPlan, PlanRecord, PlanSummary, SectionRecord
@@ -77,9 +77,7 @@ class PlanService:
             client_id=spec.client_id,
         )
         if spec.client_id is not None:
-            client = plan_repository.get_client(self.session, spec.client_id)
-            if client is None:
-                raise NotFoundError(f"No client with id {spec.client_id}", client_id=spec.client_id)
+            client = directory.get_client(self.session, spec.client_id)
             plan.client_name = client.name
             plan.territory = spec.territory or client.territory
         plan = plan_repository.add_plan(self.session, plan)

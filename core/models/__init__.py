@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models of every table. The Alembic migrations own the schema."""
 
 from core.models.base import Base
-from core.models.people import ROLES, Role, User
+from core.models.people import Role, User
 from core.models.pipeline import (
     MEDDPICC_DIMENSIONS,
     OPEN_STAGES,
@@ -11,13 +11,13 @@ from core.models.pipeline import (
     CseCamTarget,
     MeddpiccScore,
     PipelineOpportunity,
+    Stage,
 )
 from core.models.plans import (
-    PLAN_STATUSES,
-    PLAN_TYPES,
     PlanActivity,
     PlanComment,
     PlanPresence,
+    PlanType,
     StrategicPlan,
 )
 from core.models.portfolio import Client, ClientHealthHistory, ClientSupportHistory
@@ -25,10 +25,7 @@ from core.models.portfolio import Client, ClientHealthHistory, ClientSupportHist
 __all__ = [
     "MEDDPICC_DIMENSIONS",
     "OPEN_STAGES",
-    "PLAN_STATUSES",
-    "PLAN_TYPES",
     "READINESS_SCORES",
-    "ROLES",
     "STAGES",
     "Base",
     "Client",
@@ -41,7 +38,9 @@ __all__ = [
     "PlanActivity",
     "PlanComment",
     "PlanPresence",
+    "PlanType",
     "Role",
+    "Stage",
     "StrategicPlan",
     "User",
 ]

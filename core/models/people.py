@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal
 
 from sqlalchemy import Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.models.base import Base, CreatedAt, UuidPk
 
 Role = Literal["CSE", "CAM", "manager", "admin"]
-ROLES: tuple[Role, ...] = get_args(Role)
 
 
 class User(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import (
     Computed,
@@ -24,8 +24,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, CreatedAt, Flag, Money, UuidPk
 
-OPEN_STAGES = ("prospect", "qualify", "develop", "propose", "negotiate")
-STAGES = (*OPEN_STAGES, "closed_won", "closed_lost")
+Stage = Literal[
+    "prospect", "qualify", "develop", "propose", "negotiate", "closed_won", "closed_lost"
+]
+STAGES: tuple[Stage, ...] = get_args(Stage)
+OPEN_STAGES: tuple[Stage, ...] = STAGES[:5]
 MEDDPICC_DIMENSIONS = (
     "metrics",
     "economic_buyer",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
@@ -11,8 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, JsonList, JsonObject, NullableJson, SeedTimestamp, UuidPk
 
-PLAN_TYPES = ("territory", "account", "hybrid")
-PLAN_STATUSES = ("draft", "in_review", "approved", "archived")
+PlanType = Literal["territory", "account", "hybrid"]
 
 
 class StrategicPlan(Base):
