@@ -9,12 +9,12 @@ from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.errors import ConflictError, NotFoundError
 from core.models import Client, Role, User
 from core.validation import parse
+from planning import directory_repository as repo
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -56,45 +56,32 @@ class NewClient(BaseModel):
 
 def list_users(session: Session, role: str | None = None) -> Sequence[User]:
     """Users by name, optionally of one role."""
-    query = select(User).order_by(User.name)
-    if role:
-        query = query.where(User.role == role)
-    return session.scalars(query).all()
+    return repo.users(session, role)
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
     """The user with this e-mail (any case), if any."""
-    return session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+    return repo.user_by_email(session, email.strip().lower())
 
 
 def add_user(session: Session, data: NewUser | dict[str, object]) -> User:
     """Add a user; a taken e-mail or Slack id is a ConflictError."""
     spec = data if isinstance(data, NewUser) else parse(NewUser, data, "User")
-    if find_user_by_email(session, spec.email):
+    if repo.user_by_email(session, spec.email):
         raise ConflictError(f"A user with e-mail {spec.email} already exists", email=spec.email)
-    if (
-        spec.slack_user_id
-        and session.scalars(select(User).where(User.slack_user_id == spec.slack_user_id)).first()
-    ):
+    if spec.slack_user_id and repo.user_by_slack_id(session, spec.slack_user_id):
         raise ConflictError(f"Slack user {spec.slack_user_id} is already linked to a user")
-    user = User(**spec.model_dump())
-    session.add(user)
-    session.flush()
-    session.refresh(user)
-    return user
+    return repo.add(session, User(**spec.model_dump()))
 
 
 def list_clients(session: Session, territory: str | None = None) -> Sequence[Client]:
     """Clients by name, optionally in one territory."""
-    query = select(Client).order_by(Client.name)
-    if territory:
-        query = query.where(Client.territory == territory)
-    return session.scalars(query).all()
+    return repo.clients(session, territory)
 
 
 def get_client(session: Session, client_id: uuid.UUID) -> Client:
     """The client with this id; NotFoundError otherwise."""
-    client = session.get(Client, client_id)
+    client = repo.client_by_id(session, client_id)
     if client is None:
         raise NotFoundError(f"No client with id {client_id}", client_id=client_id)
     return client
@@ -106,9 +93,7 @@ def find_client(session: Session, name_or_id: str) -> Client:
         return get_client(session, uuid.UUID(name_or_id))
     except ValueError:
         pass
-    client = session.scalars(
-        select(Client).where(func.lower(Client.name) == name_or_id.strip().lower())
-    ).one_or_none()
+    client = repo.client_by_name(session, name_or_id.strip())
     if client is None:
         raise NotFoundError(f"No client named {name_or_id!r}", client=name_or_id)
     return client
@@ -117,19 +102,14 @@ def find_client(session: Session, name_or_id: str) -> Client:
 def add_client(session: Session, data: NewClient | dict[str, object]) -> Client:
     """Add a client; a taken name is a ConflictError, an unknown owner a NotFoundError."""
     spec = data if isinstance(data, NewClient) else parse(NewClient, data, "Client")
-    same_name = select(Client).where(func.lower(Client.name) == spec.name.lower())
-    if session.scalars(same_name).first():
+    if repo.client_by_name(session, spec.name):
         raise ConflictError(f"A client named {spec.name!r} already exists", name=spec.name)
-    values = spec.model_dump(exclude={"cse_email", "cam_email"})
     client = Client(
-        **values,
+        **spec.model_dump(exclude={"cse_email", "cam_email"}),
         cse_id=_owner_id(session, spec.cse_email, "CSE"),
         cam_id=_owner_id(session, spec.cam_email, "CAM"),
     )
-    session.add(client)
-    session.flush()
-    session.refresh(client)
-    return client
+    return repo.add(session, client)
 
 
 def _owner_id(session: Session, email: str | None, role: str) -> uuid.UUID | None:
