@@ -10,6 +10,7 @@ from cli import db, demo, people, plans
 from cli.output import errors
 from core.errors import (
     ChaSenError,
+    ConfigurationError,
     ConflictError,
     DatabaseUnavailableError,
     NotFoundError,
@@ -41,6 +42,7 @@ EXIT_CODES: list[tuple[type[ChaSenError], int]] = [
     (PermissionDeniedError, 6),
     (DatabaseUnavailableError, 7),
     (SchemaOutdatedError, 8),
+    (ConfigurationError, 9),
 ]
 
 

@@ -69,3 +69,9 @@ class SchemaOutdatedError(ChaSenError):
     """The database is behind this code's migrations."""
 
     code = "schema_outdated"
+
+
+class ConfigurationError(ChaSenError):
+    """Something this machine lacks: a tiktoken encoding, a model package, a setting."""
+
+    code = "configuration"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr
@@ -40,12 +41,61 @@ class DatabaseSettings(BaseSettings):
     echo: bool = False
 
 
+class OpenAISettings(BaseSettings):
+    """The model service: OpenAI itself, or any OpenAI-compatible server at ``base_url``."""
+
+    model_config = SettingsConfigDict(env_prefix="OPENAI_", env_file=".env", extra="ignore")
+
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+    embedding_model: str = Field(
+        default="text-embedding-3-small",
+        validation_alias=AliasChoices("CHASEN_OPENAI_EMBEDDING_MODEL", "OPENAI_EMBEDDING_MODEL"),
+    )
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=2, ge=0)
+
+    @property
+    def configured(self) -> bool:
+        """True when a key or a compatible server is set: then the real model is used."""
+        return self.api_key is not None or self.base_url is not None
+
+
+class EmbeddingSettings(BaseSettings):
+    """Which embedder turns transcript chunks into vectors."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CHASEN_EMBEDDINGS_", env_file=".env", extra="ignore"
+    )
+
+    provider: Literal["auto", "local", "openai"] = Field(
+        default="auto", description="auto: OpenAI when configured, else the local MiniLM model."
+    )
+    batch_size: int = Field(default=32, ge=1, le=2048)
+
+
+class TranscriptSettings(BaseSettings):
+    """How transcripts are read and cut into chunks."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CHASEN_TRANSCRIPTS_", env_file=".env", extra="ignore"
+    )
+
+    max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="Largest file accepted.")
+    chunk_tokens: int = Field(default=200, ge=16, le=2000)
+    chunk_overlap: int = Field(default=40, ge=0)
+    encoding: str = Field(default="o200k_base", description="tiktoken encoding for counting.")
+
+
 class Settings(BaseSettings):
     """All of ChaSen's settings, in nested groups."""
 
     model_config = SettingsConfigDict(env_prefix="CHASEN_", env_file=".env", extra="ignore")
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    openai: OpenAISettings = Field(default_factory=OpenAISettings)
+    embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    transcripts: TranscriptSettings = Field(default_factory=TranscriptSettings)
     log_level: str = "WARNING"
 
 

@@ -1,6 +1,18 @@
 """Typed SQLAlchemy models of every table. The Alembic migrations own the schema."""
 
 from core.models.base import Base
+from core.models.meetings import (
+    EvidenceKind,
+    MeddpiccRole,
+    Meeting,
+    MeetingUtterance,
+    Side,
+    Stakeholder,
+    StakeholderAppearance,
+    StakeholderEvidence,
+    StakeholderStatus,
+    TranscriptChunk,
+)
 from core.models.people import Role, User
 from core.models.pipeline import (
     MEDDPICC_DIMENSIONS,
@@ -33,14 +45,24 @@ __all__ = [
     "ClientSupportHistory",
     "ConversationReadiness",
     "CseCamTarget",
+    "EvidenceKind",
+    "MeddpiccRole",
     "MeddpiccScore",
+    "Meeting",
+    "MeetingUtterance",
     "PipelineOpportunity",
     "PlanActivity",
     "PlanComment",
     "PlanPresence",
     "PlanType",
     "Role",
+    "Side",
     "Stage",
+    "Stakeholder",
+    "StakeholderAppearance",
+    "StakeholderEvidence",
+    "StakeholderStatus",
     "StrategicPlan",
+    "TranscriptChunk",
     "User",
 ]

@@ -1,0 +1,1 @@
+"""Demo meeting transcripts in several export formats, ingested by ``chasen demo``."""

@@ -1,0 +1,1 @@
+"""Meeting transcripts: parsing, chunking, embedding, storage and search."""
