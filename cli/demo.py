@@ -15,7 +15,12 @@ from core.database import transaction
 from core.errors import NotFoundError
 from core.identity import Actor
 from core.models import User
+from core.settings import get_settings
+from ingest.demo_meetings import ingest_demo_meetings
 from ingest.demo_seed import SeedReport, seed_demo
+from ingest.stakeholders.service import list_stakeholders
+from ingest.transcripts.search import search
+from ingest.transcripts.service import make_ingestor
 from planning import directory
 from planning.autofill import fill_from_portfolio
 from planning.records import NewPlan, PlanRecord
@@ -25,6 +30,7 @@ DEMO_FISCAL_YEAR = 2026
 DEMO_CSE = "tracey.bland@example.com"
 DEMO_CAM = "anu.pradhan@example.com"
 DEMO_ACCOUNT = "Barwon Health"
+DEMO_QUERY = "pathology results delayed by the interface"
 
 
 def _print_report(report: SeedReport) -> None:
@@ -55,9 +61,42 @@ def demo_command() -> None:
             territory = _filled_plan(session, DEMO_CSE, today, plan_type="territory")
     print_plan(account)
     print_plan(territory)
+    _meetings_tour(today)
     console.print(
         "Next: [bold]chasen plans list[/bold], [bold]chasen plans show ID[/bold], "
-        "[bold]chasen clients list[/bold]."
+        "[bold]chasen stakeholders --client NAME[/bold], [bold]chasen search QUERY[/bold]."
+    )
+
+
+def _meetings_tour(today: date) -> None:
+    """Ingest the demo meetings, then show what they say: stakeholders and a search."""
+    ingestor = make_ingestor(get_settings())
+    with database() as db:
+        reports = ingest_demo_meetings(db.sessions, ingestor, today)
+        print_table(
+            f"Demo meetings ({ingestor.embedder.name})",
+            ["meeting", "client", "date", "status", "chunks", "new stakeholders"],
+            [
+                [r.title, r.client, r.held_on, r.status, r.chunks, len(r.stakeholders.new)]
+                for r in reports
+            ],
+        )
+        with transaction(db.sessions) as session:
+            client = directory.find_client(session, DEMO_ACCOUNT)
+            views = list_stakeholders(session, client.id)
+            hits = search(session, ingestor.embedder, DEMO_QUERY, limit=3)
+    print_table(
+        f"Stakeholders at {DEMO_ACCOUNT}, from its meetings (suggestions)",
+        ["name", "title", "side", "MEDDPICC role", "conf.", "last seen"],
+        [
+            [v.name, v.title, v.side, v.meddpicc_role, f"{v.confidence:.2f}", v.last_seen]
+            for v in views
+        ],
+    )
+    print_table(
+        f"Search: {DEMO_QUERY!r}",
+        ["client", "meeting", "speakers", "passage"],
+        [[h.client, h.held_on, ", ".join(h.speakers), h.text[:90]] for h in hits],
     )
 
 

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from cli import db, demo, people, plans
+from cli import db, demo, people, plans, transcripts
 from cli.output import errors
 from core.errors import (
     ChaSenError,
@@ -33,6 +33,9 @@ app.add_typer(people.clients_app, name="clients")
 app.add_typer(plans.app, name="plans")
 app.command("demo")(demo.demo_command)
 app.command("seed-demo")(demo.seed_command)
+app.add_typer(transcripts.ingest_app, name="ingest")
+app.command("stakeholders")(transcripts.stakeholders_command)
+app.command("search")(transcripts.search_command)
 
 # Exit codes by error kind, so scripts can tell them apart (2 is click's usage error).
 EXIT_CODES: list[tuple[type[ChaSenError], int]] = [

@@ -21,6 +21,9 @@ from core.database import make_engine, session_factory
 from core.embedded import stop_embedded
 from core.models import Base
 from core.settings import DatabaseSettings
+from ingest.transcripts.chunking import Chunker
+from ingest.transcripts.embedding import LocalEmbedder
+from ingest.transcripts.service import TranscriptIngestor
 
 
 @pytest.fixture(scope="session")
@@ -78,3 +81,15 @@ def committed_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
     truncate_all(engine)
     yield session_factory(engine)
     truncate_all(engine)
+
+
+@pytest.fixture(scope="session")
+def local_embedder() -> LocalEmbedder:
+    """The real all-MiniLM-L6-v2 model on the CPU, loaded once for the run."""
+    return LocalEmbedder()
+
+
+@pytest.fixture(scope="session")
+def ingestor(local_embedder: LocalEmbedder) -> TranscriptIngestor:
+    """The transcript pipeline with the local embedder and small chunks (more of them)."""
+    return TranscriptIngestor(local_embedder, Chunker(size=120, overlap=30))

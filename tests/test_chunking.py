@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from core.errors import ConfigurationError, ValidationError
@@ -47,7 +49,7 @@ def test_overlap_repeats_the_last_utterances_of_the_previous_chunk() -> None:
     assert all(chunker.count(f"{u.speaker}: {u.text}") < 30 for u in utterances)
     chunks = list(chunker.chunks(utterances))
     assert len(chunks) > 3
-    for previous, current in zip(chunks, chunks[1:], strict=False):
+    for previous, current in itertools.pairwise(chunks):
         assert previous.text.split("\n")[-1] == current.text.split("\n")[0]
 
 
