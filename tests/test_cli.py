@@ -256,3 +256,78 @@ def test_demo_builds_two_filled_plans_and_a_rerun_changes_nothing(cli: Cli) -> N
 def test_unreachable_database_url_is_one_clear_error(cli: Cli) -> None:
     result = cli("users", "list", DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
     assert "DATABASE_URL" in assert_failed_cleanly(result, 7)
+
+
+# --- transcripts, stakeholders, search ------------------------------------------------------
+
+DEMO_TRANSCRIPTS = Path(__file__).resolve().parents[1] / "ingest" / "demo_transcripts"
+EASTERN = DEMO_TRANSCRIPTS / "eastern-health_2026-09-22.srt"
+
+
+def test_ingest_a_transcript_then_again_changes_nothing(cli: Cli) -> None:
+    first = cli.json("ingest", "transcript", str(EASTERN), "--client", "Eastern Health")
+    [report] = first["ingested"]
+    assert report["status"] == "ingested"
+    assert report["held_on"] == "2026-09-22"
+    assert report["chunks"] > 0 and first["failed"] == []
+    again = cli.json("ingest", "transcript", str(EASTERN), "--client", "eastern health")
+    assert again["ingested"][0]["status"] == "unchanged"
+    assert again["ingested"][0]["meeting_id"] == report["meeting_id"]
+
+
+def test_stakeholders_json_lists_people_with_evidence(cli: Cli) -> None:
+    cli.ok("ingest", "transcript", str(EASTERN), "--client", "Eastern Health")
+    people = {p["name"]: p for p in cli.json("stakeholders", "--client", "Eastern Health")}
+    helen = people["Helen Marsh"]
+    assert helen["side"] == "customer"
+    assert helen["organisation"] == "Eastern Health"
+    assert "Chief Financial Officer" in helen["title"]
+    assert helen["meddpicc_role"] in {"blocker", "economic_buyer"}
+    assert 0 < helen["confidence"] <= 1
+    assert helen["evidence"], helen
+    for quote in helen["evidence"]:
+        assert set(quote) >= {"meeting", "speaker", "start", "quote"}
+        assert quote["meeting"].endswith("(2026-09-22)")
+    assert people["Tracey Bland"]["side"] == "internal"
+
+
+def test_search_returns_passages_with_meeting_and_speakers(cli: Cli) -> None:
+    cli.ok("ingest", "transcript", str(EASTERN), "--client", "Eastern Health")
+    hits = cli.json("search", "pathology interface", "--client", "Eastern Health", "--limit", "3")
+    assert hits and all(h["client"] == "Eastern Health" for h in hits)
+    assert "pathology" in hits[0]["text"].lower()
+    assert hits[0]["date"] == "2026-09-22" and hits[0]["speakers"]
+
+
+def test_bad_transcripts_fail_cleanly_and_the_good_ones_still_land(
+    cli: Cli, tmp_path: Path
+) -> None:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "a_empty.txt").write_bytes(b"")
+    (folder / "b_binary.vtt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(4000))
+    good = folder / "c_good.txt"
+    good.write_text("Helen Marsh: The renewal needs a better price.\nTracey Bland: Understood.\n")
+    result = cli("ingest", "transcript", str(folder), "--client", "Eastern Health", "--json")
+    assert result.returncode == 4, result.stderr
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert [r["title"] for r in report["ingested"]] == ["c_good"]
+    failed = {Path(f["file"]).name: f["error"] for f in report["failed"]}
+    assert failed == {
+        "a_empty.txt": "the transcript is empty",
+        "b_binary.vtt": "this looks like a binary file, not a transcript",
+    }
+
+
+def test_unknown_clients_and_missing_files_are_clear_errors(cli: Cli, tmp_path: Path) -> None:
+    unknown = cli("ingest", "transcript", str(EASTERN), "--client", "Nowhere Health")
+    assert "No client named 'Nowhere Health'" in assert_failed_cleanly(unknown, 3)
+    missing = cli("ingest", "transcript", str(tmp_path / "nope.vtt"), "--client", "Eastern Health")
+    assert "no such file or folder" in assert_failed_cleanly(missing, 4)
+    stakeholders = cli("stakeholders", "--client", "Nowhere Health")
+    assert "No client named 'Nowhere Health'" in assert_failed_cleanly(stakeholders, 3)
+    bad_date = cli(
+        "ingest", "transcript", str(EASTERN), "--client", "Eastern Health", "--date", "22/9"
+    )
+    assert "--date must be a date like 2026-10-14" in assert_failed_cleanly(bad_date, 4)

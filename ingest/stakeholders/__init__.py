@@ -1,0 +1,1 @@
+"""Deterministic stakeholder detection in meeting transcripts: names, titles, sides, roles."""

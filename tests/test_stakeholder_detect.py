@@ -1,0 +1,554 @@
+"""Deterministic stakeholder detection: names, titles, sides, roles, evidence, and the eval."""
+
+from __future__ import annotations
+
+import pytest
+
+from evals import stakeholders as stakeholder_eval
+from ingest.stakeholders.detect import (
+    DetectedPerson,
+    detect_stakeholders,
+    same_organisation,
+    sentiment_counts,
+    sentiment_score,
+    split_sentences,
+)
+from ingest.stakeholders.names import (
+    clean_name,
+    looks_like_person,
+    name_key,
+    resolve_reference,
+    same_person,
+)
+from ingest.stakeholders.titles import (
+    looks_like_title,
+    normalise_title,
+    read_title,
+    title_offices,
+    titles_match,
+)
+from ingest.transcripts.model import Utterance
+
+U = Utterance
+
+# A customer meeting with a health service, written for these tests.
+HEALTH_MEETING = (
+    U(
+        "Anu Pradhan",
+        "Thanks everyone for joining. I'm Anu Pradhan, the client account manager for Barwon "
+        "Health, and Tracey Bland is on the line from our side.",
+        0.0,
+        11.0,
+    ),
+    U(
+        "Dr Rachel Bowen",
+        "Thanks Anu. I'm Dr Rachel Bowen, Chief Medical Officer at Barwon Health. I'm a big "
+        "supporter of this rollout and I'll push this internally with the executive.",
+        12.5,
+        28.0,
+    ),
+    U(
+        "Dr Rachel Bowen",
+        "Budget-wise, our CFO, Mark Tan, signs off anything over 200k, so he needs the "
+        "business case. We've also asked Sam Okafor from KPMG to review it.",
+        29.0,
+        41.0,
+    ),
+    U(
+        "Sam Okafor",
+        "I'm not convinced the savings are realistic. Frankly it's too expensive, and we'll "
+        "look at alternatives before we recommend anything.",
+        42.0,
+        55.0,
+    ),
+    U(
+        "Rachel Bowen",
+        "Sam, I hear you, but the clinicians are really happy with the pilot and the results "
+        "are excellent.",
+        56.0,
+        63.0,
+    ),
+    U("Unknown", "Sorry, who just joined?", 64.0, 65.0),
+    U(
+        "Tracey Bland",
+        "Thank you, Rachel. We can share the pilot results with Mark before he signs off.",
+        66.0,
+        72.0,
+    ),
+    U(
+        "Liam Ng",
+        "I'm the CIO, and we decide on the integration approach after the evaluation. The "
+        "interfaces worry me a little.",
+        73.0,
+        82.0,
+    ),
+    U("Speaker 2", "Hello? Can you hear me?", 83.0, 84.0),
+    U("Rachel", "Great. I'll make the case to the executive on Thursday.", 85.0, 89.0),
+)
+STAFF = ("Anu Pradhan", "Tracey Bland")
+
+
+@pytest.fixture(scope="module")
+def people() -> dict[str, DetectedPerson]:
+    detected = detect_stakeholders(
+        HEALTH_MEETING,
+        meeting="barwon-qbr",
+        organisation="Barwon Health",
+        internal_people=STAFF,
+        internal_organisation="Northwind",
+    )
+    return {p.name: p for p in detected}
+
+
+def kinds(person: DetectedPerson) -> set[str]:
+    return {e.kind for e in person.evidence}
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def test_people_found_and_non_people_ignored(people: dict[str, DetectedPerson]) -> None:
+    assert set(people) == {
+        "Rachel Bowen",
+        "Anu Pradhan",
+        "Sam Okafor",
+        "Liam Ng",
+        "Tracey Bland",
+        "Mark Tan",
+    }
+    assert not any("Unknown" in n or "Speaker" in n for n in people)
+
+
+def test_label_variants_merge_into_one_person(people: dict[str, DetectedPerson]) -> None:
+    rachel = people["Rachel Bowen"]
+    spoken = [e for e in rachel.evidence if e.kind in {"spoke", "role"}]
+    assert {e.speaker for e in spoken} == {"Dr Rachel Bowen", "Rachel Bowen", "Rachel"}
+    words = sum(
+        len(u.text.split())
+        for u in HEALTH_MEETING
+        if u.speaker in {"Dr Rachel Bowen", "Rachel Bowen", "Rachel"}
+    )
+    total = sum(len(u.text.split()) for u in HEALTH_MEETING)
+    assert rachel.talk_share == pytest.approx(words / total, abs=1e-4)
+
+
+def test_self_introduction_gives_title_and_customer_side(
+    people: dict[str, DetectedPerson],
+) -> None:
+    rachel = people["Rachel Bowen"]
+    assert rachel.title == "Chief Medical Officer"
+    assert (rachel.side, rachel.organisation) == ("customer", "Barwon Health")
+    title = next(e for e in rachel.evidence if e.kind == "title")
+    assert title.quote == "I'm Dr Rachel Bowen, Chief Medical Officer at Barwon Health."
+    assert (title.speaker, title.start, title.meeting) == ("Dr Rachel Bowen", 12.5, "barwon-qbr")
+
+
+def test_mentioned_cfo_is_economic_buyer_with_evidence(people: dict[str, DetectedPerson]) -> None:
+    mark = people["Mark Tan"]
+    assert not mark.spoke
+    assert mark.talk_share == 0.0
+    assert mark.sentiment == 0.0
+    assert mark.title == "Chief Financial Officer"
+    assert (mark.side, mark.organisation) == ("customer", "Barwon Health")
+    assert mark.meddpicc_role == "economic_buyer"
+    assert mark.confidence >= 0.9  # title + two sentences saying he signs off
+    quotes = {e.quote for e in mark.evidence if e.kind == "role"}
+    assert any("signs off anything over 200k" in q for q in quotes)
+    assert any(e.start == 66.0 for e in mark.evidence if e.kind == "role")  # "Mark" alone
+
+
+def test_champion_from_advocacy(people: dict[str, DetectedPerson]) -> None:
+    rachel = people["Rachel Bowen"]
+    assert rachel.meddpicc_role == "champion"
+    assert rachel.confidence >= 0.85
+    assert rachel.sentiment > 0.5
+    role_quotes = [e.quote for e in rachel.evidence if e.kind == "role"]
+    assert any("push this internally" in q for q in role_quotes)
+    assert any(e.start == 85.0 for e in rachel.evidence if e.kind == "role")  # "Rachel" label
+
+
+def test_third_party_blocker_from_kpmg(people: dict[str, DetectedPerson]) -> None:
+    sam = people["Sam Okafor"]
+    assert (sam.side, sam.organisation) == ("third_party", "KPMG")
+    assert sam.meddpicc_role == "blocker"
+    assert sam.sentiment < 0
+    affiliation = next(e for e in sam.evidence if e.kind == "affiliation")
+    assert "Sam Okafor from KPMG" in affiliation.quote
+    assert affiliation.speaker == "Dr Rachel Bowen"
+    role = [e for e in sam.evidence if e.kind == "role"]
+    assert {e.start for e in role} == {42.0}
+    assert any("not convinced" in e.quote for e in role)
+
+
+def test_decision_maker_from_title_and_words(people: dict[str, DetectedPerson]) -> None:
+    liam = people["Liam Ng"]
+    assert liam.title == "Chief Information Officer"
+    assert liam.meddpicc_role == "decision_maker"
+    assert liam.side == "customer"
+
+
+def test_internal_staff(people: dict[str, DetectedPerson]) -> None:
+    for name in STAFF:
+        assert (people[name].side, people[name].organisation) == ("internal", "Northwind")
+    assert people["Tracey Bland"].meddpicc_role == "influencer"
+    assert people["Tracey Bland"].confidence <= 0.3
+
+
+def test_first_name_reference_adds_evidence_only(people: dict[str, DetectedPerson]) -> None:
+    anu = people["Anu Pradhan"]
+    mention = [e for e in anu.evidence if e.kind == "mentioned"]
+    assert any(e.quote == "Thanks Anu." and e.speaker == "Dr Rachel Bowen" for e in mention)
+
+
+def test_every_claim_has_short_evidence(people: dict[str, DetectedPerson]) -> None:
+    for person in people.values():
+        assert {"affiliation", "role"} <= kinds(person)
+        assert ("spoke" in kinds(person)) == person.spoke
+        assert (person.title is not None) <= ("title" in kinds(person))
+        assert all(0 < len(e.quote) <= 200 for e in person.evidence)
+        assert 0.0 <= person.confidence <= 1.0
+        assert -1.0 <= person.sentiment <= 1.0
+
+
+def test_talk_share_sums_to_one_over_speakers() -> None:
+    meeting = [u for u in HEALTH_MEETING if u.speaker not in {"Unknown", "Speaker 2"}]
+    detected = detect_stakeholders(meeting, meeting="m", organisation="Barwon Health")
+    assert sum(p.talk_share for p in detected) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_deterministic() -> None:
+    first = detect_stakeholders(HEALTH_MEETING, meeting="m", organisation="Barwon Health")
+    again = detect_stakeholders(HEALTH_MEETING, meeting="m", organisation="Barwon Health")
+    assert first == again
+
+
+def test_committee_labels_merge_and_give_titles() -> None:
+    meeting = [
+        U("The Chair (Hon. Anthony Rota (NipissingTimiskaming, Lib.))", "Order, please.", 0.0),
+        U("The Chair", "We'll go to Mr. Bezan.", 5.0),
+        U("Mr. James Bezan (SelkirkInterlakeEastman, CPC)", "Thank you, Mr. Chair.", 9.0),
+        U("Hon. Bill Blair (Minister of Public Safety and Emergency Preparedness)", "Yes.", 12.0),
+        U("Hon. Bill Blair", "The answer is no.", 15.0),
+        U("Committee Clerk", "The motion is carried.", 18.0),
+    ]
+    detected = {p.name: p for p in detect_stakeholders(meeting, meeting="c", organisation="C")}
+    assert set(detected) == {"Anthony Rota", "James Bezan", "Bill Blair"}
+    assert detected["Bill Blair"].title == "Minister of Public Safety and Emergency Preparedness"
+    assert detected["James Bezan"].title is None  # a riding is no title
+    assert detected["Anthony Rota"].title == "Chair"
+    # "The Chair" speaks for Anthony Rota, the one person whose label named that role.
+    words = {u.speaker: len(u.text.split()) for u in meeting}
+    chair = words[meeting[0].speaker] + words["The Chair"]
+    assert detected["Anthony Rota"].talk_share == pytest.approx(chair / sum(words.values()))
+    assert any(e.kind == "mentioned" and e.start == 5.0 for e in detected["James Bezan"].evidence)
+
+
+def test_earnings_call_introductions() -> None:
+    meeting = [
+        U(
+            "Operator",
+            "Welcome. I would now like to hand the conference over to your speaker today, Adam "
+            "Wyll, EVP and COO. Please go ahead, sir.",
+        ),
+        U(
+            "Adam Wyll",
+            "Joining me today are Ernest Rady, our Chairman, President and CEO; and Robert "
+            "Barton, our CFO. With that, I'll turn the call over to Ernest.",
+        ),
+        U("Ernest S. Rady", "Thank you, Adam. It was a good quarter."),
+        U("Operator", "Our first question comes from Craig Schmidt from Bank of America."),
+        U("Craig Richard Schmidt", "Thank you. How is leasing going?"),
+        U("Robert Barton", "Very well, Craig."),
+        U("Operator", "Our next question comes from the line of Todd Thomas with KeyBanc."),
+        U("Duration: 40 minutes", "Ladies and gentlemen, this concludes the call."),
+    ]
+    detected = {p.name: p for p in detect_stakeholders(meeting, meeting="e", organisation="AAT")}
+    assert set(detected) == {
+        "Adam Wyll",
+        "Ernest S. Rady",
+        "Robert Barton",
+        "Craig Richard Schmidt",
+        "Todd Thomas",
+    }
+    assert detected["Adam Wyll"].title == "Executive Vice President and Chief Operating Officer"
+    assert title_offices(detected["Ernest S. Rady"].title or "") == {
+        "chairman",
+        "president",
+        "chief executive officer",
+    }
+    assert detected["Robert Barton"].title == "Chief Financial Officer"
+    assert detected["Robert Barton"].meddpicc_role == "economic_buyer"
+    craig = detected["Craig Richard Schmidt"]
+    assert (craig.side, craig.organisation) == ("third_party", "Bank of America")
+    todd = detected["Todd Thomas"]
+    assert (todd.spoke, todd.side, todd.organisation) == (False, "third_party", "KeyBanc")
+    for insider in ("Adam Wyll", "Ernest S. Rady", "Robert Barton"):
+        assert detected[insider].side == "customer"
+
+
+# --------------------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Hon. Bill Blair (Minister of Public Safety and Emergency Preparedness)", "Bill Blair"),
+        ("Kirsty Williams AM", "Kirsty Williams"),
+        ("Right Hon. Justin Trudeau (Prime Minister)", "Justin Trudeau"),
+        ("Hon. Michelle Rempel Garner (Calgary Nose Hill, CPC)", "Michelle Rempel Garner"),
+        ("The Acting Chair (Mrs. Alexandra Mends (Brossard, Lib.))", "Alexandra Mends"),
+        ("Adam Wyll--Executive Vice President and Chief Operating Officer", "Adam Wyll"),
+        ("Dr. Jane   Roe PhD", "Jane Roe"),
+        ("Prof Ian Chubb QC", "Ian Chubb"),
+        ("Ms Sian Gwenllian MS", "Sian Gwenllian"),
+        ("Dr Rachel Bowen", "Rachel Bowen"),
+        ("Mr. Pierre Paul-Hus", "Pierre Paul-Hus"),
+    ],
+)
+def test_clean_name(raw: str, clean: str) -> None:
+    assert clean_name(raw) == clean
+
+
+def test_name_key() -> None:
+    assert name_key("Ernest S. Rady") == name_key("Ernest Rady") == "ernest rady"
+    assert name_key("Mélanie Joly") == name_key("MELANIE JOLY")
+    assert name_key("Hon. Seamus O'Regan") == "seamus oregan"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Dr Rachel Bowen", "Rachel Bowen"),
+        ("Craig Schmidt", "Craig Richard Schmidt"),
+        ("Ernest S. Rady", "Ernest Rady"),
+        ("Rich Hill", "Richard Hill"),
+        ("Bob Wrocklage", "Robert A. Wrocklage"),
+        ("Tammi Fique", "Tamara Jane Fique"),
+        ("Christopher Ellinghause", "Christopher Ellinghaus"),  # a typo in a long name
+    ],
+)
+def test_same_person(a: str, b: str) -> None:
+    assert same_person(a, b)
+    assert same_person(b, a)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Rachel", "Rachel Bowen"),
+        ("Julie Morgan", "Eluned Morgan"),
+        ("Ed Evans", "Dafydd Evans"),
+        ("Suzy Davies", "Steve Davies"),
+        ("Craig Schmidt", "Craig Huber"),
+    ],
+)
+def test_different_people(a: str, b: str) -> None:
+    assert not same_person(a, b)
+
+
+def test_resolve_reference_within_a_meeting() -> None:
+    participants = ["Rachel Bowen", "Mark Tan", "Chris Sullivan", "Chris Moore"]
+    assert resolve_reference("Rachel", participants) == "Rachel Bowen"
+    assert resolve_reference("Chris", participants) is None  # two Chrises
+    assert resolve_reference("Tan", participants, surname_first=True) == "Mark Tan"
+    assert resolve_reference("Dr Rachel Bowen", participants) == "Rachel Bowen"
+    assert resolve_reference("Zoe", participants) is None
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Operator",
+        "Unknown",
+        "Moderator",
+        "Speaker 1",
+        "Duration: 40 minutes",
+        "Unidentified Participant",
+        "Multiple Speakers",
+        "All",
+        "Interpreter",
+        "Committee Clerk",
+        "The Chair",
+        "Project Manager",
+        "Marketing",
+        "Industrial Designer",
+        "User Interface",
+        "Professor E",
+        "PhD B",
+        "Grad C",
+        "",
+    ],
+)
+def test_not_a_person(label: str) -> None:
+    assert not looks_like_person(label)
+
+
+@pytest.mark.parametrize(
+    "label", ["Rachel", "Dr Rachel Bowen", "KC McClure", "The Chair (Hon. Anthony Rota)"]
+)
+def test_a_person(label: str) -> None:
+    assert looks_like_person(label)
+
+
+# --------------------------------------------------------------------------- titles
+
+
+def test_normalise_title() -> None:
+    assert normalise_title("EVP and COO") == (
+        "Executive Vice President and Chief Operating Officer"
+    )
+    assert normalise_title("Senior VP & CFO") == "Senior Vice President and Chief Financial Officer"
+    assert normalise_title("director of policy and development") == (
+        "Director of Policy and Development"
+    )
+    assert normalise_title("CMIO") == "Chief Medical Information Officer"
+
+
+def test_title_offices() -> None:
+    assert title_offices("Chairman, President and CEO") == {
+        "chairman",
+        "president",
+        "chief executive officer",
+    }
+    assert title_offices("Vice President, Investor Relations") == {
+        "vice president of investor relations"
+    }
+    assert title_offices("Vice President of Construction and Development") == {
+        "vice president of construction and development"
+    }
+    assert title_offices("Interim CEO") == {"chief executive officer"}
+    assert title_offices("Head of Digital Health & CNO") == {
+        "head of digital health",
+        "chief nursing officer",
+    }
+
+
+def test_titles_match() -> None:
+    assert titles_match("EVP and COO", "Executive Vice President and Chief Operating Officer")
+    assert titles_match("Vice President", "Vice President of Finance")
+    assert titles_match("Chair of the Board", "Chairman, President and CEO")
+    assert not titles_match("Minister of Finance", "Minister of Health")
+    assert not titles_match("CFO", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "organisation"),
+    [
+        ("EVP and COO. Thank you.", "Executive Vice President and Chief Operating Officer", None),
+        (
+            "our Chairman and CEO; and Robert Barton, our CFO.",
+            "Chairman and Chief Executive Officer",
+            None,
+        ),
+        (
+            "President and Chief Executive Officer and Sean Gillen, Chief Financial Officer.",
+            "President and Chief Executive Officer",
+            None,
+        ),
+        (
+            "IDACORP's Senior VP and CFO; and more",
+            "Senior Vice President and Chief Financial Officer",
+            "IDACORP",
+        ),
+        ("Chief Medical Officer at Barwon Health", "Chief Medical Officer", "Barwon Health"),
+        (
+            "who is chief executive of Powys Teaching Health Board, and",
+            "Chief Executive",
+            "Powys Teaching Health Board",
+        ),
+        (
+            "Cabinet Secretary for Education, and Eluned Morgan AM, Minister",
+            "Cabinet Secretary for Education",
+            None,
+        ),
+        ("Chairman, for closing remarks.", "Chairman", None),
+    ],
+)
+def test_read_title(text: str, title: str, organisation: str | None) -> None:
+    read = read_title(text)
+    assert read is not None
+    assert (read.title, read.organisation) == (title, organisation)
+
+
+@pytest.mark.parametrize("text", ["good morning everyone", "a big supporter", "the one who"])
+def test_read_title_none(text: str) -> None:
+    assert read_title(text) is None
+
+
+def test_looks_like_title() -> None:
+    assert looks_like_title("Director of Nursing")
+    assert looks_like_title("interim CEO")
+    assert not looks_like_title("Calgary Nose Hill, CPC")
+    assert not looks_like_title("Corporate Development")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def test_sentiment_lexicon_and_negation() -> None:
+    assert sentiment_counts("We are not happy with the rollout") == (0, 1)
+    assert sentiment_counts("That's not bad at all") == (1, 0)
+    assert sentiment_score(["Great work, very helpful", "I'm worried about delays"]) == 0.0
+    assert sentiment_score([]) == 0.0
+    assert sentiment_score(["This is excellent"]) == 1.0
+
+
+def test_split_sentences_keeps_abbreviations() -> None:
+    text = "Thank you, Mr. Ernest Rady. Craig is with J.P. Morgan. Go ahead."
+    assert split_sentences(text) == [
+        "Thank you, Mr. Ernest Rady.",
+        "Craig is with J.P. Morgan.",
+        "Go ahead.",
+    ]
+
+
+def test_same_organisation() -> None:
+    assert same_organisation("Barwon Health", "Barwon Health Services")
+    assert same_organisation("AAT", "American Assets Trust, Inc.")
+    assert same_organisation("IDA", "IDACORP")
+    assert not same_organisation("KPMG", "Barwon Health")
+
+
+# --------------------------------------------------------------------------- eval
+
+
+def test_eval_parsing_of_ground_truth() -> None:
+    truth = stakeholder_eval.parse_participant(
+        "Haendel Emmanuel St--Juste-Mizuho Securities -- Analyst"
+    )
+    assert (truth.name, truth.firm, truth.title, truth.side) == (
+        "Haendel Emmanuel St",
+        "Juste-Mizuho Securities",
+        "Analyst",
+        "third_party",
+    )
+    chair = stakeholder_eval.committee_truth("The Chair (Hon. Anthony Rota (Nipissing, Lib.))")
+    assert chair is not None
+    assert (chair.name, chair.title) == ("Anthony Rota", "Chair")
+    assert stakeholder_eval.committee_truth("The Chair") is None
+    riding = stakeholder_eval.committee_truth("Ms. Laurel Collins (Victoria, NDP)")
+    assert riding is not None
+    assert (riding.name, riding.title) == ("Laurel Collins", None)
+
+
+def test_eval_converters_round_trip() -> None:
+    formats = pytest.importorskip("ingest.transcripts.formats")
+    turns = (("Dr Rachel Bowen", "Hello all.\nWe begin."), ("Sam Okafor", "Thanks <all> & more."))
+    for writer in (stakeholder_eval.to_vtt, stakeholder_eval.to_srt, stakeholder_eval.to_text):
+        parsed = formats.parse_transcript(writer(turns))
+        assert [u.speaker for u in parsed.utterances] == ["Dr Rachel Bowen", "Sam Okafor"]
+        assert parsed.utterances[1].text == "Thanks <all> & more."
+
+
+def test_eval_meets_targets_on_shared_data() -> None:
+    data_dir = stakeholder_eval.default_data_dir()
+    if not (data_dir / "earnings_calls_motleyfool").is_dir():
+        pytest.skip(f"shared transcripts not found at {data_dir}")
+    report = stakeholder_eval.run(data_dir)
+    overall = report.overall
+    assert overall.recall is not None and overall.recall >= 0.95
+    assert overall.precision is not None and overall.precision >= 0.90
+    assert overall.title_accuracy is not None and overall.title_accuracy >= 0.70
+    assert report.meets_targets()
+    assert report.role_labelled.speakers_detected == 0
+    assert {r.format for r in report.rows} >= {"vtt", "srt", "text", "json"}
