@@ -23,7 +23,7 @@ class AppearanceRow:
     held_on: date | None
     spoke: bool
     title: str | None
-    meddpicc_role: str
+    meddpicc_role: str | None
     confidence: float
     talk_share: float
     sentiment: float

@@ -58,7 +58,7 @@ class StakeholderView:
     title: str | None
     organisation: str | None
     side: str
-    meddpicc_role: str
+    meddpicc_role: str | None
     confidence: float
     status: str
     meetings: int

@@ -9,6 +9,7 @@ dimension in use (pgvector indexes need a fixed size). Full-text search reads th
 Stakeholders are suggestions until a person accepts them into a plan through the plan-section
 service. ``stakeholder_appearances`` holds what each meeting said about a person (one row per
 meeting, so re-ingesting changes nothing); ``stakeholder_evidence`` the quotes behind each claim.
+``meddpicc_role`` is NULL for our own staff: MEDDPICC describes the customer's buying group.
 
 Revision ID: 0004
 Revises: 0003
@@ -100,7 +101,7 @@ UPGRADE = [
       organisation text,
       side text NOT NULL CHECK (side IN {SIDES}),
       user_id uuid REFERENCES users(id) ON DELETE SET NULL,
-      meddpicc_role text NOT NULL CHECK (meddpicc_role IN {ROLES}),
+      meddpicc_role text CHECK (meddpicc_role IN {ROLES}),
       confidence double precision NOT NULL CHECK (confidence BETWEEN 0 AND 1),
       status text NOT NULL DEFAULT 'suggested'
         CHECK (status IN ('suggested', 'accepted', 'dismissed')),
@@ -115,7 +116,7 @@ UPGRADE = [
       meeting_id uuid NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
       spoke boolean NOT NULL,
       title text,
-      meddpicc_role text NOT NULL CHECK (meddpicc_role IN {ROLES}),
+      meddpicc_role text CHECK (meddpicc_role IN {ROLES}),
       confidence double precision NOT NULL,
       talk_share double precision NOT NULL,
       sentiment double precision NOT NULL,
