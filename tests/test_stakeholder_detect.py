@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
 
 from evals import stakeholders as stakeholder_eval
@@ -12,6 +16,7 @@ from ingest.stakeholders.detect import (
     sentiment_counts,
     sentiment_score,
     split_sentences,
+    title_role,
 )
 from ingest.stakeholders.names import (
     clean_name,
@@ -189,9 +194,11 @@ def test_decision_maker_from_title_and_words(people: dict[str, DetectedPerson]) 
 
 def test_internal_staff(people: dict[str, DetectedPerson]) -> None:
     for name in STAFF:
-        assert (people[name].side, people[name].organisation) == ("internal", "Northwind")
-    assert people["Tracey Bland"].meddpicc_role == "influencer"
-    assert people["Tracey Bland"].confidence <= 0.3
+        person = people[name]
+        assert (person.side, person.organisation) == ("internal", "Northwind")
+        # MEDDPICC describes the customer's buying group: our staff get no role at all.
+        assert (person.meddpicc_role, person.confidence) == (None, 0.0)
+        assert "role" not in kinds(person)
 
 
 def test_first_name_reference_adds_evidence_only(people: dict[str, DetectedPerson]) -> None:
@@ -202,7 +209,8 @@ def test_first_name_reference_adds_evidence_only(people: dict[str, DetectedPerso
 
 def test_every_claim_has_short_evidence(people: dict[str, DetectedPerson]) -> None:
     for person in people.values():
-        assert {"affiliation", "role"} <= kinds(person)
+        assert "affiliation" in kinds(person)
+        assert ("role" in kinds(person)) == (person.side != "internal")
         assert ("spoke" in kinds(person)) == person.spoke
         assert (person.title is not None) <= ("title" in kinds(person))
         assert all(0 < len(e.quote) <= 200 for e in person.evidence)
@@ -284,6 +292,296 @@ def test_earnings_call_introductions() -> None:
     assert (todd.spoke, todd.side, todd.organisation) == (False, "third_party", "KeyBanc")
     for insider in ("Adam Wyll", "Ernest S. Rady", "Robert Barton"):
         assert detected[insider].side == "customer"
+
+
+# --------------------------------------------------------------------------- titles said in passing
+
+
+def detect(
+    meeting: list[Utterance],
+    *,
+    organisation: str = "Riverside Health",
+    internal_organisation: str | None = "Northwind",
+) -> dict[str, DetectedPerson]:
+    """People of a meeting with a customer (our staff: Olivia Grant of Northwind)."""
+    detected = detect_stakeholders(
+        meeting,
+        meeting="t",
+        organisation=organisation,
+        internal_people=("Olivia Grant",),
+        internal_organisation=internal_organisation,
+    )
+    return {p.name: p for p in detected}
+
+
+def test_first_name_statement_gives_a_participant_their_title() -> None:
+    people = detect(
+        [
+            U("Olivia Grant", "Good morning. Before we start, Marta is your new COO, I hear?"),
+            U("Nils Berg", "She is. Marta is our new COO as of this week."),
+            U("Marta Quill", "Hello both."),
+        ]
+    )
+    marta = people["Marta Quill"]
+    assert marta.title == "Chief Operating Officer"
+    assert any(e.kind == "title" and "Marta is" in e.quote for e in marta.evidence)
+    assert marta.side == "customer"
+    # The pattern is loose, so it only ever names somebody already in the meeting.
+    unknown = detect([U("Nils Berg", "Zara is our new CFO."), U("Olivia Grant", "Welcome.")])
+    assert set(unknown) == {"Nils Berg", "Olivia Grant"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "title"),
+    [
+        ("Hi all. I joined as CFO three weeks ago, so bear with me.", "Chief Financial Officer"),
+        ("I came on board as Director of Finance last month.", "Director of Finance"),
+        ("I'm Ben Okoro, I run IT as CTO for Riverside Health.", "Chief Technology Officer"),
+        ("In my role as Head of Digital I see every ticket.", "Head of Digital"),
+    ],
+)
+def test_self_statements_with_as_give_the_speaker_a_title(sentence: str, title: str) -> None:
+    person = detect([U("Ben Okoro", sentence), U("Olivia Grant", "Thanks, Ben.")])["Ben Okoro"]
+    assert person.title == title
+    assert (person.side, person.organisation) == ("customer", "Riverside Health")
+
+
+def test_past_roles_with_as_are_no_title() -> None:
+    person = detect([U("Ben Okoro", "Years ago I served as CFO of a bank.")])["Ben Okoro"]
+    assert person.title is None
+
+
+def test_customer_named_after_a_title_is_the_affiliation() -> None:
+    people = detect(
+        [
+            U("Dana Lee", "I'm Dana Lee, Executive Director of Operations for Riverside Health."),
+            U("Ivo Tan", "Ivo Tan, Head of Data at Riverside Health Network."),
+        ],
+        organisation="Riverside Health Network",
+    )
+    assert people["Dana Lee"].title == "Executive Director of Operations"
+    assert people["Dana Lee"].organisation == "Riverside Health Network"
+    assert people["Ivo Tan"].title == "Head of Data"
+    # A one-word tail is a portfolio, even when the organisation's name contains it.
+    minister = detect(
+        [U("Kirsty Jones", "I'm Kirsty Jones, Minister for Education.")],
+        organisation="Education Committee",
+    )
+    assert minister["Kirsty Jones"].title == "Minister for Education"
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def test_stated_advocacy_outranks_a_role_from_the_title() -> None:
+    people = detect(
+        [
+            U("Sam Hart", "I'm Sam Hart, CIO. Honestly, I'm sold on it."),
+            U("Olivia Grant", "Good to hear."),
+            U("Sam Hart", "I'll bring this to the finance committee myself after Easter."),
+            U("Rita Moss", "I'm Rita Moss, Chief Digital Officer."),
+            U("Rita Moss", "I'd go into bat for it with the board, Olivia, if the pilot holds up."),
+        ]
+    )
+    for name in ("Sam Hart", "Rita Moss"):
+        person = people[name]
+        assert person.meddpicc_role == "champion", name
+        assert person.confidence >= 0.85
+    sam_quotes = [e.quote for e in people["Sam Hart"].evidence if e.kind == "role"]
+    assert any("finance committee myself" in q for q in sam_quotes)
+    assert any("sold on it" in q for q in sam_quotes)
+    # The person spoken to ("..., Olivia, ...") is not the one who will go into bat.
+    assert people["Olivia Grant"].meddpicc_role is None
+
+
+def test_advocacy_about_a_named_colleague_goes_to_them() -> None:
+    people = detect(
+        [
+            U("Nils Berg", "Priti will take it to the executive on Friday, she's our sponsor."),
+            U("Priti Shah", "Happy to."),
+        ]
+    )
+    assert people["Priti Shah"].meddpicc_role == "champion"
+    assert people["Nils Berg"].meddpicc_role == "influencer"
+
+
+def test_phrases_about_someone_else_are_not_the_speakers() -> None:
+    people = detect(
+        [
+            U("Olivia Grant", "You'll get the design with our architect's sign-off, Priti."),
+            U("Priti Shah", "I'm Priti Shah, Contracts Manager."),
+            U("Priti Shah", "A five-year deal goes to sign-off beyond my delegated authority."),
+            U("Priti Shah", "And anything unbudgeted needs final approval from the board."),
+            U("Priti Shah", "They tell me they're not convinced, but that's their view."),
+        ]
+    )
+    priti = people["Priti Shah"]
+    assert (priti.meddpicc_role, priti.confidence) == ("influencer", 0.2)
+    assert people["Olivia Grant"].meddpicc_role is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "role"),
+    [
+        ("Leo has the final say on anything to do with the network.", "decision_maker"),
+        ("Leo has the final say over clinical system changes.", "decision_maker"),
+        ("Leo has the final say on the budget for this.", "economic_buyer"),
+        ("Leo has the final say on our contracts.", "economic_buyer"),
+        ("Leo has the final say, always.", "economic_buyer"),
+        ("Leo makes the call on renewals, and I run the paperwork.", "decision_maker"),
+        ("Funding for this sits with Leo's team, but Leo approves the spend.", "economic_buyer"),
+    ],
+)
+def test_final_say_and_decisions_named(sentence: str, role: str) -> None:
+    people = detect([U("Nils Berg", sentence), U("Leo Marsh", "That's right.")])
+    assert people["Leo Marsh"].meddpicc_role == role
+    assert people["Nils Berg"].meddpicc_role == "influencer"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "role"),
+    [
+        ("To be clear, the call on the upgrade is mine.", "decision_maker"),
+        ("The decision rests with me, not the board.", "decision_maker"),
+        ("The capital budget for digital sits with me.", "economic_buyer"),
+        ("I'm not the decision maker here, I just run the numbers.", "influencer"),
+    ],
+)
+def test_decision_and_budget_said_of_oneself(sentence: str, role: str) -> None:
+    person = detect([U("Leo Marsh", sentence)])["Leo Marsh"]
+    assert person.meddpicc_role == role
+
+
+def test_titles_suggest_roles_with_clinical_offices_left_to_influence() -> None:
+    assert title_role("Chief Information Officer") == ("decision_maker", 0.6)
+    assert title_role("Chief Medical Information Officer") == ("decision_maker", 0.6)
+    assert title_role("Director of ICT") == ("decision_maker", 0.6)
+    assert title_role("Chief Executive") == ("economic_buyer", 0.7)
+    assert title_role("Chief Nursing Officer") is None
+    assert title_role("Director of Nursing Informatics") is None
+    assert title_role("Procurement Manager") is None
+
+
+def test_third_party_without_evidence_is_a_weak_influencer() -> None:
+    people = detect(
+        [
+            U("Nils Berg", "This is Tess Ward from KPMG, who is reviewing our vendors."),
+            U("Tess Ward", "Hello."),
+        ]
+    )
+    tess = people["Tess Ward"]
+    assert (tess.side, tess.organisation) == ("third_party", "KPMG")
+    assert (tess.meddpicc_role, tess.confidence) == ("influencer", 0.2)
+
+
+def test_internal_people_have_no_role_even_with_role_phrases() -> None:
+    meeting = [
+        U("Olivia Grant", "I sign off every discount and I'm not convinced by this one."),
+        U("Nils Berg", "Fair enough."),
+    ]
+    olivia = detect(meeting)["Olivia Grant"]
+    assert (olivia.side, olivia.organisation) == ("internal", "Northwind")
+    assert (olivia.meddpicc_role, olivia.confidence) == (None, 0.0)
+    assert not [e for e in olivia.evidence if e.kind == "role"]
+    # Without our organisation's name, staff have none.
+    assert detect(meeting, internal_organisation=None)["Olivia Grant"].organisation is None
+
+
+def test_literal_types_come_from_the_models() -> None:
+    from core.models import meetings
+    from ingest.stakeholders import detect as module
+
+    assert module.Side is meetings.Side
+    assert module.MeddpiccRole is meetings.MeddpiccRole
+    assert module.EvidenceKind is meetings.EvidenceKind
+
+
+# --------------------------------------------------------------------------- demo transcripts
+
+DEMO = Path(__file__).resolve().parents[1] / "ingest" / "demo_transcripts"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    name: str
+    title: str
+    side: str
+    role: str | None
+
+
+def _table_rows(lines: list[str]) -> list[list[str]]:
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines]
+    return [r for r in rows[2:] if r]  # skip the header and its rule
+
+
+def demo_expectations() -> tuple[dict[str, str], dict[str, list[DemoPerson]]]:
+    """The README's clients by file and people by file."""
+    lines = (DEMO / "README.md").read_text(encoding="utf-8").splitlines()
+    clients: dict[str, str] = {}
+    people: dict[str, list[DemoPerson]] = {}
+    current: str | None = None
+    block: list[str] = []
+
+    def flush() -> None:
+        if not block:
+            return
+        header = [c.strip() for c in block[0].strip().strip("|").split("|")]
+        if header[:2] == ["File", "Client"]:
+            for row in _table_rows(block):
+                clients[row[0].strip("`")] = row[1]
+        elif header[:4] == ["Name", "Title", "Side", "Role"] and current:
+            people[current] = [
+                DemoPerson(r[0], r[1], r[2], None if r[3] in {"—", "-", ""} else r[3])
+                for r in _table_rows(block)
+            ]
+        block.clear()
+
+    for line in lines:
+        if line.startswith("### "):
+            flush()
+            found = re.search(r"`([^`]+)`", line)
+            current = found.group(1) if found else None
+        if line.startswith("|"):
+            block.append(line)
+        else:
+            flush()
+    flush()
+    return clients, people
+
+
+def test_demo_transcripts_match_the_readme() -> None:
+    formats = pytest.importorskip("ingest.transcripts.formats")
+    clients, expected = demo_expectations()
+    assert len(expected) == 7 and set(expected) <= set(clients)
+    staff = sorted({p.name for people in expected.values() for p in people if p.side == "internal"})
+    problems: list[str] = []
+    for file, people in expected.items():
+        parsed = formats.read_transcript(DEMO / file)
+        detected = detect_stakeholders(
+            parsed.utterances, meeting=file, organisation=clients[file], internal_people=staff
+        )
+        for want in people:
+            found = [d for d in detected if same_person(d.name, want.name)]
+            if len(found) != 1:
+                problems.append(f"{file}: {want.name} found {len(found)} times")
+                continue
+            got = found[0]
+            if got.side != want.side:
+                problems.append(f"{file}: {want.name} side {got.side}, want {want.side}")
+            if want.side == "internal":
+                if got.meddpicc_role is not None or got.confidence != 0.0:
+                    problems.append(f"{file}: {want.name} (staff) has role {got.meddpicc_role}")
+                continue
+            if want.side != "customer":
+                continue
+            title = re.sub(r"\s*\([^)]*\)", "", want.title)
+            if not titles_match(got.title, title):
+                problems.append(f"{file}: {want.name} title {got.title!r}, want {title!r}")
+            if got.organisation != clients[file]:
+                problems.append(f"{file}: {want.name} organisation {got.organisation!r}")
+            if got.meddpicc_role != want.role:
+                problems.append(f"{file}: {want.name} role {got.meddpicc_role}, want {want.role}")
+    assert not problems, "\n".join(problems)
 
 
 # --------------------------------------------------------------------------- names

@@ -8,27 +8,35 @@
   (Minister of Public Safety)"), and a parenthetical title in a label is a title. A role-only
   label ("The Chair") counts towards the one person whose label gave that role.
 * **Introductions** stated in the text give titles and affiliations: self-introductions ("I'm
-  Dr Rachel Bowen, Chief Medical Officer at Barwon Health", "I'm the CFO"), a host's
+  Dr Rachel Bowen, Chief Medical Officer at Barwon Health", "I'm the CFO", "I joined as CFO
+  in August", "I run ICT as CIO for WA Health"), a host's
   introductions ("hand the conference over to Adam Wyll, EVP and COO", "welcome Kirsty
   Williams, Cabinet Secretary for Education", "joining me today are Ernest Rady, our Chairman,
   President and CEO; and Robert Barton, our CFO"), appositives either way round ("our CFO,
-  Mark Tan", "CEO Eric Green"), and question introductions ("our first question comes from
-  Craig Schmidt from Bank of America"), which make the person a third party of that firm.
+  Mark Tan", "CEO Eric Green"), a title stated of a participant ("Helen is our new CFO", the
+  first name resolved to the one participant it fits), and question introductions ("our first
+  question comes from Craig Schmidt from Bank of America"), which make the person a third
+  party of that firm. A title's tail that names the customer or us ("CIO for WA Health") is
+  their affiliation, not part of the title.
 * **Mentioned people** are created only from those strong patterns, never from any pair of
   capitalised words; a first name alone ("Thank you, Adam") only adds evidence to the one
   participant with that first name.
 * **Sides.** A name in ``internal_people`` is ``internal``; a question introduction, or "at
   X"/"from X" naming neither the customer nor us, is ``third_party``; "our ..." takes the
   introducer's side; anybody else is ``customer`` with ``organisation``.
-* **Roles and sentiment**: see :func:`suggest_role` and :func:`sentiment_score`. **Talk
+* **Roles and sentiment**: see :func:`suggest_role` and :func:`sentiment_score`. A role
+  phrase counts for the person it is about ("I'll take this to the executive committee" for
+  the speaker, "Paul has the final say" for Paul, "our engineering lead's sign-off" and a name
+  spoken to, as in "..., Tracey, ...", for nobody: see :func:`_phrase_target`). MEDDPICC
+  describes the customer's buying group, so our own staff get no role. **Talk
   share** is the person's words over all words of the meeting (words of non-person labels
   such as "Operator" count in the total, so the shares of people sum to 1 only when every
   label is a person).
 
 Every claim carries :class:`Evidence`: the sentence (at most 200 characters) that states it,
 who said it and when. Two claims rest on participation alone and quote the person's first
-sentence (or first mention): the default side (customer) and the default role (influencer);
-a staff-list match (internal) quotes the same.
+sentence (or first mention): the default side (customer) and the default role (influencer,
+not for our staff); a staff-list match (internal) quotes the same.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from core.models.meetings import EvidenceKind, MeddpiccRole, Side
 from ingest.stakeholders.names import (
     HONORIFICS,
     POST_NOMINALS,
@@ -64,9 +73,22 @@ from ingest.stakeholders.titles import (
 )
 from ingest.transcripts.model import Utterance
 
-Side = Literal["customer", "internal", "third_party"]
-MeddpiccRole = Literal["economic_buyer", "champion", "decision_maker", "influencer", "blocker"]
-EvidenceKind = Literal["spoke", "mentioned", "title", "affiliation", "role"]
+__all__ = [
+    "DetectedPerson",
+    "Evidence",
+    "EvidenceKind",
+    "MeddpiccRole",
+    "RoleSignal",
+    "Side",
+    "detect_stakeholders",
+    "same_organisation",
+    "sentiment_counts",
+    "sentiment_score",
+    "sentiment_signal",
+    "split_sentences",
+    "suggest_role",
+    "title_role",
+]
 
 QUOTE_MAX = 200
 
@@ -86,16 +108,17 @@ class Evidence:
 class DetectedPerson:
     """One person found in a meeting.
 
-    ``confidence`` is the confidence of the MEDDPICC role suggestion (see
-    :func:`suggest_role`); ``talk_share`` is their share of all words spoken in the meeting;
-    ``sentiment`` is in [-1, 1] (see :func:`sentiment_score`).
+    ``meddpicc_role`` is the suggested MEDDPICC role and ``confidence`` its confidence (see
+    :func:`suggest_role`); MEDDPICC describes the customer's buying group, so our own staff
+    (side ``internal``) get no role and confidence 0.0. ``talk_share`` is their share of all
+    words spoken in the meeting; ``sentiment`` is in [-1, 1] (see :func:`sentiment_score`).
     """
 
     name: str
     title: str | None
     organisation: str | None
     side: Side
-    meddpicc_role: MeddpiccRole
+    meddpicc_role: MeddpiccRole | None
     confidence: float
     spoke: bool
     talk_share: float
@@ -278,7 +301,7 @@ def _trim_openers(words: list[tuple[str, int]]) -> list[tuple[str, int]]:
 
 # --------------------------------------------------------------------------- introductions
 
-_IntroKind = Literal["question", "self", "appositive", "title_before", "from"]
+_IntroKind = Literal["question", "self", "self_as", "appositive", "title_before", "from", "copula"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,6 +391,58 @@ def _self_intros(sentence: _Sentence, is_known: Callable[[str], bool]) -> Iterat
                 None, title.title, title.organisation, title.ours, "self", sentence,
                 trigger.start(),
             )  # fmt: skip
+
+
+# "I joined as CFO", "I run ICT as CIO", "in my role as Director of Nursing", "I'm here as
+# chair": the speaker's own office, stated with "as". Only verbs of a current role: "I served as
+# CFO of X" or "I worked as a nurse" are a past career, not a title. "I started as a nurse" may
+# be one, so these claims are a little weaker than "I'm Sam Ortiz, CIO".
+_SELF_AS = re.compile(
+    r"(?:\bI(?:['\u2019]ve| have)?\s+(?:just\s+|recently\s+|only\s+)?"
+    r"(?:joined|started|came\s+on\s+board|come\s+on\s+board|came\s+in|stepped\s+in"
+    r"|run|lead|head|manage|oversee|look\s+after|work|serve|act|sit)\b"
+    r"(?:\s+[\w&'\u2019-]+){0,4}?"
+    r"|\bI(?:['\u2019]m| am)\s+(?:here|speaking|joining|sitting\s+in)(?:\s+today)?"
+    r"|\b[Mm]y\s+(?:role|capacity|job)(?:\s+here)?)"
+    r"\s+as\s+(?=\S)"
+)
+
+
+def _self_as_intros(sentence: _Sentence, is_known: Callable[[str], bool]) -> Iterator[_Intro]:
+    """ "I joined as CFO in August", "I run ICT as CIO for WA Health"."""
+    for trigger in _SELF_AS.finditer(sentence.text):
+        title = read_title(sentence.text[trigger.end() :], is_known_name=is_known)
+        if title is None:
+            continue
+        yield _Intro(
+            None, title.title, title.organisation, title.ours, "self_as", sentence,
+            trigger.start(),
+        )  # fmt: skip
+
+
+# "Helen is our new CFO", "Paul's the Director of ICT": a title stated of a participant.
+_COPULA = re.compile(
+    r"(?:\s+is|['\u2019]s)\s+(?:now\s+|also\s+|currently\s+)?"
+    r"(?=(?:our|the|their|your|my)\s)"
+    r"|\s+is\s+(?:now\s+|also\s+|currently\s+)?(?=[A-Z])"
+)
+
+
+def _copula_intros(sentence: _Sentence, is_known: Callable[[str], bool]) -> Iterator[_Intro]:
+    """ "Helen is our new CFO", "Paul is Director of ICT" (the person must already be known:
+    see :meth:`_Detector._target`)."""
+    text = sentence.text
+    for span in find_names(text, allow_single=True):
+        link = _COPULA.match(text, span.end)
+        if link is None:
+            continue
+        title = read_title(text[link.end() :], is_known_name=is_known)
+        if title is None:
+            continue
+        yield _Intro(
+            span.name, title.title, title.organisation, title.ours, "copula", sentence,
+            span.start,
+        )  # fmt: skip
 
 
 def _appositive_intros(sentence: _Sentence, is_known: Callable[[str], bool]) -> Iterator[_Intro]:
@@ -530,6 +605,16 @@ def sentiment_score(texts: Sequence[str]) -> float:
 
 # --------------------------------------------------------------------------- roles
 
+# What a "final say" is over decides its role: money (budget, spend, the contract) makes an
+# economic buyer, anything else ("anything that touches our infrastructure") a decision maker.
+_MONEY = (
+    r"(?:the\s+|any\s+|all\s+|our\s+|your\s+|this\s+|that\s+)?(?:[\w-]+\s+)?"
+    r"(?:budgets?|spend|spending|money|funding|finances?|contracts?|purchases?|purchasing"
+    r"|price|pricing|costs?|deal|investment|renewal)\b"
+)
+_BODY = (  # a governing body one takes a proposal to
+    r"(?:committee|board|executive|exec|executives|leadership|steering|council|cabinet)\b"
+)
 _ROLE_PHRASES: dict[MeddpiccRole, tuple[re.Pattern[str], ...]] = {
     "economic_buyer": tuple(
         re.compile(p, re.I)
@@ -539,7 +624,10 @@ _ROLE_PHRASES: dict[MeddpiccRole, tuple[re.Pattern[str], ...]] = {
             r"\bbudget (?:holder|owner)\b",
             r"\b(?:hold|holds|own|owns|control|controls|manage|manages) the budget\b",
             r"\bmy budget\b",
-            r"\bfinal (?:say|sign[- ]?off|approval|word)\b",
+            r"\bbudget\b(?:\s+[\w-]+){0,4}?\s+(?:sits|rests|lies|is)\s+with\s+(?:me|us)\b",
+            r"\bfinal (?:sign[- ]?off|approval|word)\b",
+            r"\bfinal say\b(?!\s+(?:on|over)\b)",
+            r"\bfinal say (?:on|over)\s+" + _MONEY,
             r"\bapproves? (?:the |any |all )?(?:spend|spending|purchase|budget|contract|funding)",
             r"\bholds? the purse",
             r"\bcomes? out of (?:my|his|her) budget\b",
@@ -549,11 +637,15 @@ _ROLE_PHRASES: dict[MeddpiccRole, tuple[re.Pattern[str], ...]] = {
         re.compile(p, re.I)
         for p in (
             r"\b(?:we|I)(?:'ll| will| get to)? (?:decide|make the decision|make the call)\b",
+            r"\b(?:makes|making) the (?:final )?(?:call|decision)\b",
             r"\bmy (?:call|decision)\b",
+            r"\b(?:call|decision)(?: (?:on|about|for) [\w -]{1,40}?)? is (?:mine|ours)\b",
+            r"\b(?:call|decision) (?:sits|rests|lies) with (?:me|us)\b",
             r"\b(?:lead|leads|leading|run|runs|running|own|owns|chair|chairs) the "
             r"(?:evaluation|selection|review|procurement)\b",
             r"\bevaluation lead\b",
             r"\bdecision[- ]maker\b",
+            r"\bfinal say (?:on|over)\b(?!\s+" + _MONEY + ")",
         )
     ),
     "champion": tuple(
@@ -568,6 +660,11 @@ _ROLE_PHRASES: dict[MeddpiccRole, tuple[re.Pattern[str], ...]] = {
             r"\b(?:fully|strongly) support\b",
             r"\bget (?:you|this) in front of\b",
             r"\bon board with (?:this|it)\b",
+            r"\bsold on (?:this|it|that)\b",
+            r"\b(?:go|going|went) (?:in )?(?:to|into) bat for\b",
+            r"\b(?:back|sponsor|support) (?:this|it) internally\b",
+            r"\b(?:take|bring|put|present|table|mention|walk) (?:this|it|that) (?:up )?"
+            r"(?:to|at|through|in front of|before) (?:the|our|my) (?:[\w-]+ ){0,3}" + _BODY,
         )
     ),
     "blocker": tuple(
@@ -587,9 +684,7 @@ _ROLE_PHRASES: dict[MeddpiccRole, tuple[re.Pattern[str], ...]] = {
         )
     ),
 }
-# Role phrases about someone else only count when they name the person; these about
-# oneself need a first-person word in the sentence.
-_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I'll|I've|I'd|my|me|we|we'll|we're|our|us)\b", re.I)
+_STANCES: frozenset[MeddpiccRole] = frozenset({"blocker", "champion"})
 _EB_OFFICES = (
     "chief executive officer", "chief financial officer", "managing director", "owner",
     "founder", "co-founder", "treasurer", "director of finance", "finance director",
@@ -600,6 +695,24 @@ _DM_HEADS = frozenset(
         "officer", "director", "head", "chairman", "minister", "secretary", "principal",
         "dean", "commissioner", "governor", "superintendent", "chancellor", "provost",
         "executive", "lead", "leader", "president",
+    }
+)  # fmt: skip
+
+# Clinical offices (Chief Nursing Officer, Director of Nursing Informatics, Chief Medical
+# Officer) speak for the people who use a clinical system: by title they influence, and the
+# purchase is decided by the executive and technology offices. An office that also names
+# information, technology or operations (Chief Medical Information Officer) still decides.
+_CLINICAL_WORDS = frozenset(
+    {
+        "nursing", "nurse", "nurses", "medical", "clinical", "clinician", "clinicians",
+        "pharmacy", "midwifery", "allied", "surgical", "surgery", "medicine", "patient",
+        "patients", "care", "informatics",
+    }
+)  # fmt: skip
+_DECIDING_WORDS = frozenset(
+    {
+        "information", "technology", "technologies", "ict", "it", "digital", "data", "systems",
+        "infrastructure", "operations", "operating",
     }
 )  # fmt: skip
 
@@ -629,15 +742,25 @@ class RoleSignal:
 def title_role(title: str) -> tuple[MeddpiccRole, float] | None:
     """The role a title suggests: budget holders (CEO, CFO, managing director, owner,
     treasurer) are economic buyers, other senior offices (chief officers, directors, heads,
-    chairs, ministers) decision makers; vice/deputy/assistant offices alone and other titles
-    suggest nothing."""
+    chairs, ministers) decision makers; vice/deputy/assistant offices alone, clinical offices
+    (nursing, medical, clinical informatics: see ``_CLINICAL_WORDS``) and other titles suggest
+    nothing, which leaves them influencers unless they say more."""
     offices = title_offices(title)
     if any(o == eb or o.startswith(eb + " of") for o in offices for eb in _EB_OFFICES):
         return "economic_buyer", _TITLE_EB
     senior = [o for o in offices if o.split(" of ")[0].split()[-1] in _DM_HEADS]
-    if any(not o.startswith(("vice ", "deputy ", "assistant ")) for o in senior):
-        return "decision_maker", _TITLE_DM
-    return None
+    deciding = [
+        o
+        for o in senior
+        if not o.startswith(("vice ", "deputy ", "assistant ")) and not _clinical(o)
+    ]
+    return ("decision_maker", _TITLE_DM) if deciding else None
+
+
+def _clinical(office: str) -> bool:
+    """Whether an office is a clinical one ("chief nursing officer") with no deciding word."""
+    words = set(re.findall(r"[a-z]+", office))
+    return bool(words & _CLINICAL_WORDS) and not words & _DECIDING_WORDS
 
 
 def sentiment_signal(
@@ -717,7 +840,10 @@ class _Person:
 
 
 _MAX_MENTIONS = 3  # "mentioned" evidence kept per person
-_STRENGTH = {"self": 0.9, "label": 0.9, "appositive": 0.85, "title_before": 0.8, "from": 0.85}
+_STRENGTH = {
+    "self": 0.9, "label": 0.9, "appositive": 0.85, "title_before": 0.8, "from": 0.85,
+    "self_as": 0.85, "copula": 0.85,
+}  # fmt: skip
 _QUESTION_STRENGTH = 0.9
 _NEXT_SPEAKER_STRENGTH = 0.5  # the announced name was not the person who then spoke
 _OURS_STRENGTH = 0.7
@@ -890,7 +1016,9 @@ class _Detector:
             intros = [
                 *_question_intros(sentence),
                 *_self_intros(sentence, self.known),
+                *_self_as_intros(sentence, self.known),
                 *_appositive_intros(sentence, self.known),
+                *_copula_intros(sentence, self.known),
                 *_title_before_intros(sentence),
             ]
             for intro in intros:
@@ -926,6 +1054,8 @@ class _Detector:
             ):
                 return following
         index = _resolve(self.people, cleaned)
+        if intro.kind == "copula":
+            return index  # "X is our CFO" is too loose a pattern to create anybody
         if index is not None or len(cleaned.split()) < 2:
             return index  # a single word ("Budget-wise, our CFO, ...") never creates a person
         self.people.append(_Person([cleaned]))
@@ -935,6 +1065,9 @@ class _Detector:
         target = self._target(intro)
         if target is None:
             return
+        if intro.title:
+            title, organisation = self._split_organisation(intro.title)
+            intro = replace(intro, title=title, organisation=intro.organisation or organisation)
         person = self.people[target]
         introducer = self._introducer(intro.sentence)
         if intro.title:
@@ -944,6 +1077,18 @@ class _Detector:
         if not person.spoke and target != introducer and person.mentions < _MAX_MENTIONS:
             person.mentions += 1
             person.evidence.append(self.evidence(intro.sentence, "mentioned", intro.at))
+
+    def _split_organisation(self, title: str) -> tuple[str, str | None]:
+        """ "Chief Information Officer for WA Health" -> ("Chief Information Officer", "WA
+        Health") when the tail names the customer or us. A one-word tail stays: in "Minister
+        for Education" it is the portfolio, whatever the meeting is called."""
+        for match in reversed(list(re.finditer(r"\s+(?:for|of|at)\s+(?:the\s+)?", title))):
+            head, tail = title[: match.start()], title[match.end() :]
+            if not tail[:1].isupper() or len(_org_tokens(tail)) < 2 or not looks_like_title(head):
+                continue
+            if self._side_of_organisation(tail) is not None:
+                return head, tail
+        return title, None
 
     def _apply_affiliation(self, person: _Person, intro: _Intro, introducer: int | None) -> None:
         evidence = self.evidence(intro.sentence, "affiliation", intro.at)
@@ -994,40 +1139,62 @@ class _Detector:
 
     def read_mentions_and_roles(self) -> None:
         """Name, first-name and "Mr. Surname" mentions as evidence; role phrases as signals."""
+        utterance = -1
+        recent: int | None = None  # the last person named in this utterance ("he", "she")
         for sentence in self.sentences:
-            referenced = self._references(sentence)
+            if sentence.utterance != utterance:
+                utterance, recent = sentence.utterance, None
+            references = self._references(sentence)
             speaker = self.speaker_of.get(sentence.utterance)
-            for index, at in referenced.items():
-                person = self.people[index]
-                if index != speaker and person.mentions < _MAX_MENTIONS:
+            seen: set[int] = set()
+            for ref in references:
+                person = self.people[ref.person]
+                if ref.person in seen or ref.person == speaker:
+                    continue
+                seen.add(ref.person)
+                if person.mentions < _MAX_MENTIONS:
                     person.mentions += 1
-                    person.evidence.append(self.evidence(sentence, "mentioned", at))
-            self._role_phrases(sentence, speaker, [i for i in referenced if i != speaker])
+                    person.evidence.append(self.evidence(sentence, "mentioned", ref.start))
+            self._role_phrases(sentence, speaker, references, recent)
+            named = [r.person for r in references if not r.vocative and r.person != speaker]
+            recent = named[-1] if named else recent
 
-    def _references(self, sentence: _Sentence) -> dict[int, int]:
-        """People a sentence names: full names, unique first names, "Mr. Surname"."""
-        found: dict[int, int] = {}
+    def _references(self, sentence: _Sentence) -> list[_Reference]:
+        """People a sentence names, in order: full names, unique first names, "Mr. Surname"."""
+        found: list[_Reference] = []
         for span in find_names(sentence.text, allow_single=True):
             honorific = _is_honorific(span.name.split()[0]) and len(span.name.split()) == 2
             index = _resolve(self.people, clean_name(span.name), surname_first=honorific)
             if index is not None:
-                found.setdefault(index, span.start)
+                vocative = _is_vocative(sentence.text, span.start, span.end)
+                found.append(_Reference(index, span.start, span.end, vocative))
         return found
 
-    def _role_phrases(self, sentence: _Sentence, speaker: int | None, others: list[int]) -> None:
-        """Role phrases go to the one other person the sentence names, else to the speaker
-        (budget and decision phrases only when the speaker talks about themself)."""
+    def _role_phrases(
+        self,
+        sentence: _Sentence,
+        speaker: int | None,
+        references: list[_Reference],
+        recent: int | None,
+    ) -> None:
+        """Each role phrase goes to the person it is about (see :func:`_phrase_target`): the
+        speaker for "I"/"we", the person named or meant by "he"/"she", nobody for "they", "our
+        engineering lead's sign-off" or a negated phrase."""
+        text = sentence.text
+        subjects = _subjects(text, references, speaker, recent)
         for role, patterns in _ROLE_PHRASES.items():
-            match = next((m for p in patterns if (m := p.search(sentence.text))), None)
-            if match is None:
-                continue
-            evidence = self.evidence(sentence, "role", match.start())
-            if len(others) == 1:
-                self.people[others[0]].signals.append(RoleSignal(role, _PHRASE_NAMED, evidence))
-            elif speaker is not None and not others:
-                stance = role in {"blocker", "champion"}
-                if stance or _FIRST_PERSON.search(sentence.text):
-                    self.people[speaker].signals.append(RoleSignal(role, _PHRASE_SELF, evidence))
+            given: set[int] = set()
+            for pattern in patterns:
+                for match in pattern.finditer(text):
+                    target = _phrase_target(
+                        text, match, role, speaker, references, subjects, recent
+                    )
+                    if target is None or target in given:
+                        continue
+                    given.add(target)
+                    strength = _PHRASE_SELF if target == speaker else _PHRASE_NAMED
+                    evidence = self.evidence(sentence, "role", match.start())
+                    self.people[target].signals.append(RoleSignal(role, strength, evidence))
 
     # ---- results
 
@@ -1077,8 +1244,11 @@ class _Detector:
             from_sentiment = sentiment_signal(sentiment, carrying, sentiment_basis)
             if from_sentiment is not None:
                 signals.append(from_sentiment)
+        role: MeddpiccRole | None
         role, confidence, role_evidence = suggest_role(signals)
-        if not role_evidence:  # the default suggestion rests on their taking part at all
+        if side == "internal":  # MEDDPICC describes the customer's buying group, not us
+            role, confidence, role_evidence = None, 0.0, []
+        elif not role_evidence:  # the default suggestion rests on their taking part at all
             role_evidence = [replace(e, kind="role") for e in person.evidence[:1]]
         evidence = _dedupe([*person.evidence, *title_evidence, *side_evidence, *role_evidence])
         share = person.words / self.total_words if self.total_words else 0.0
@@ -1108,6 +1278,160 @@ class _Detector:
             if weight and (best is None or weight > best[0]):
                 best = (weight, sentence)
         return self.evidence(best[1], "role") if best else None
+
+
+# ---- who a role phrase is about
+
+
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    """A person named in a sentence; ``vocative`` when they are spoken to ("Thanks, Tracey")."""
+
+    person: int
+    start: int
+    end: int
+    vocative: bool
+
+
+_GREETING_END = re.compile(
+    r"(?i)\b(?:thanks|thank\s+you|cheers|hi|hello|hey|morning|afternoon|evening|welcome"
+    r"|sorry|bye)\s*$"
+)
+
+
+def _is_vocative(text: str, start: int, end: int) -> bool:
+    """Whether the name at ``text[start:end]`` is the person spoken to ("Thanks, Tracey.",
+    "Helen, I'd just say ...", "... internally, Tracey, but ..."), not one spoken about. A
+    title beside it makes it an appositive ("our CFO, Mark Tan, signs off")."""
+    before = text[:start].rstrip()
+    after = text[end:].lstrip()
+    opened = not before or before.endswith(",") or bool(_GREETING_END.search(before))
+    closed = not after or after[0] in ",.!?;:"
+    if not (opened and closed):
+        return False
+    if before.endswith(","):
+        segment = re.split(r"[,;:]", before[:-1])[-1].strip()
+        if len(segment.split()) <= 6 and looks_like_title(segment):
+            return False  # "our CFO, Mark Tan, ..."
+    if after.startswith(","):
+        segment = re.split(r"[,;:]", after[1:])[0]
+        if read_title(segment) is not None:
+            return False  # "Mark Tan, our CFO, ..."
+    return True
+
+
+# Words that stand for a person in a sentence. First person is the speaker; "he"/"she" the
+# person named last; "you" the person spoken to; "they" nobody in particular.
+_PRONOUN = re.compile(
+    r"\b(?:(?P<first>I|I['\u2019](?:m|ll|ve|d)|(?i:me|mine|myself|we|we['\u2019](?:re|ll|ve|d)"
+    r"|us|ours))|(?P<third>(?i:he|he['\u2019](?:s|ll|d)|she|she['\u2019](?:s|ll|d)|him))"
+    r"|(?P<second>(?i:you|you['\u2019](?:re|ll|ve|d)))|(?P<plural>(?i:they|they['\u2019](?:re|ll|ve|d)"
+    r"|them)))\b"
+)
+_FIRST_IN = re.compile(r"\b(?:I|(?i:I['\u2019]ll|me|my|mine|we|our|us))\b")
+_THIRD_IN = re.compile(r"(?i)\b(?:his|her|him)\b")
+# A possessive just before a phrase names whose it is: "my sign-off", "Mark's sign-off",
+# "our engineering lead's sign-off".
+_POSSESSOR = re.compile(
+    r"(?:\b(?P<det>(?i:my|our|his|her|their|your|its))"
+    r"|(?P<owner>(?:\b(?i:the|our|their|your|my|his|her)\s+(?:[\w-]+\s+){0,2}[\w-]+"
+    r"|\b[A-Z][\w-]*))['\u2019]s)\s+$"
+)
+_CONTRACTIONS = frozenset(
+    {"it", "that", "there", "what", "he", "she", "who", "here", "let", "this", "where", "how"}
+)
+# "needs sign-off", "waiting for the final approval": someone else's act, not the subject's.
+_NEEDED = re.compile(
+    r"(?i)\b(?:need|needs|needed|needing|require|requires|required|get|gets|getting|got"
+    r"|seek|seeking|await|awaiting|want|wants|wanted|waiting\s+(?:for|on))\s+"
+    r"(?:(?:the|a|an|their|his|her|its|final|formal|written)\s+)*$"
+)
+_NEGATED = re.compile(r"(?i)(?:\b(?:not|never|cannot)|n['\u2019]t)\s+(?:[\w'\u2019-]+\s+){0,2}$")
+_NOT_MINE = re.compile(
+    r"(?i)^\s*(?:[\w-]+\s+){0,3}?(?:above|beyond|outside|over)\s+(?:my|our)\s+"
+    r"(?:delegation|delegated|authority|limit|level|remit|pay\s+grade)"
+)
+
+
+def _antecedent(references: list[_Reference], at: int, recent: int | None) -> int | None:
+    """Who "he"/"she" at ``at`` means: the last person named before it (not spoken to)."""
+    named = [r.person for r in references if r.end <= at and not r.vocative]
+    return named[-1] if named else recent
+
+
+def _subjects(
+    text: str, references: list[_Reference], speaker: int | None, recent: int | None
+) -> list[tuple[int, int | None]]:
+    """Positions of the words that stand for a person, and the person (None: nobody known)."""
+    found: list[tuple[int, int | None]] = [
+        (r.start, r.person) for r in references if not r.vocative
+    ]
+    addressee = next((r.person for r in references if r.vocative), None)
+    for match in _PRONOUN.finditer(text):
+        if match.group(0) == "US":
+            continue
+        if match.group("first"):
+            found.append((match.start(), speaker))
+        elif match.group("third"):
+            found.append((match.start(), _antecedent(references, match.start(), recent)))
+        elif match.group("second"):
+            found.append((match.start(), addressee))
+        else:
+            found.append((match.start(), None))
+    return sorted(found, key=lambda item: item[0])
+
+
+def _phrase_target(
+    text: str,
+    match: re.Match[str],
+    role: MeddpiccRole,
+    speaker: int | None,
+    references: list[_Reference],
+    subjects: list[tuple[int, int | None]],
+    recent: int | None,
+) -> int | None:
+    """The person a role phrase is about, or None.
+
+    In order: a person word inside the phrase ("my budget", "the decision is mine", "out of
+    his budget"); a possessive just before it ("Mark's sign-off"; "our engineering lead's
+    sign-off" is nobody's here); the nearest person word before it ("Paul has the final say",
+    "before he signs off", "I'm happy to go in to bat for this, Tracey": a name spoken to is
+    no subject), else after it ("Too expensive, I think"). A phrase with no person word at all
+    is the speaker's only for a stance (champion, blocker). Budget and decision phrases that
+    are negated ("I'm not the decision maker"), needed ("needs sign-off") or out of reach
+    ("sign-off above my delegation") give nothing to whoever would lack it.
+    """
+    before, after = text[: match.start()], text[match.end() :]
+    if role not in _STANCES and (_NEGATED.search(before) or _NOT_MINE.match(after)):
+        return None
+    # Person words inside the phrase, but not in the object of "final say on our budget".
+    inside = re.sub(r"(?i)^(final say)\s+(?:on|over)\b.*", r"\1", match.group(0))
+    if _FIRST_IN.search(inside):
+        return speaker
+    if _THIRD_IN.search(inside):
+        return _antecedent(references, match.start(), recent)
+    possessor = _POSSESSOR.search(before)
+    if possessor is not None:
+        determiner = (possessor.group("det") or "").casefold()
+        owner = possessor.group("owner")
+        if determiner in {"my", "our"}:
+            return speaker
+        if determiner in {"his", "her"}:
+            return _antecedent(references, possessor.start(), recent)
+        if determiner:
+            return None  # "their", "your", "its"
+        if owner is not None and owner.split()[-1].casefold() not in _CONTRACTIONS:
+            end = possessor.start("owner") + len(owner)
+            return next((r.person for r in references if r.end == end), None)
+    earlier = [s for s in subjects if s[0] < match.start()]
+    if earlier and not _NEEDED.search(before):
+        return earlier[-1][1]
+    later = [s for s in subjects if s[0] >= match.end()]
+    if later:
+        return later[0][1]
+    if earlier:
+        return None
+    return speaker if role in _STANCES else None
 
 
 def _first_name_of(word: str, names: Sequence[str]) -> bool:

@@ -108,6 +108,16 @@ _CLAUSE_WORDS = frozenset(
         "before", "when", "where", "while", "because", "all", "everyone",
     }
 )  # fmt: skip
+# Lower-case words of time and emphasis that end a title even inside a portfolio: "I joined
+# as Director of Finance last month", "CIO since July", "CFO myself".
+_END_WORDS = frozenset(
+    {
+        "last", "next", "since", "until", "till", "ago", "recently", "lately", "earlier",
+        "later", "yesterday", "tomorrow", "tonight", "already", "still", "only", "too",
+        "though", "anyway", "myself", "ourselves", "himself", "herself", "themselves",
+        "yourself", "again", "back",
+    }
+)  # fmt: skip
 _WORD = re.compile(r"[^\W_](?:[\w'\u2019.&-]*\w)?\.?|[,;:()&]")
 POSSESSIVE = ("'s", "\u2019s")
 _ABBREV_RE = re.compile(
@@ -385,6 +395,8 @@ class _TitleReader:
             return False
         if key in {"of", "for"} and self.parts[-1]:
             return self.step_of(word)
+        if key in _END_WORDS and not _is_capitalised(word):
+            return False
         if self.in_portfolio and key not in _CLAUSE_WORDS:
             return self.in_portfolio < self._MAX_PORTFOLIO_WORDS and self.take(word)
         if _is_title_word(word) or (_is_capitalised(word) and key not in _CLAUSE_WORDS):
