@@ -264,13 +264,16 @@ DEMO_TRANSCRIPTS = Path(__file__).resolve().parents[1] / "ingest" / "demo_transc
 EASTERN = DEMO_TRANSCRIPTS / "eastern-health_2026-09-22.srt"
 
 
-def test_ingest_a_transcript_then_again_changes_nothing(cli: Cli) -> None:
-    first = cli.json("ingest", "transcript", str(EASTERN), "--client", "Eastern Health")
+def test_ingest_a_transcript_then_again_changes_nothing(cli: Cli, tmp_path: Path) -> None:
+    transcript = tmp_path / f"eastern-check-in_2026-11-02_{uuid.uuid4().hex[:6]}.srt"
+    transcript.write_text(EASTERN.read_text() + "\n31\n00:09:00,000 --> 00:09:04,000\n"
+                          f"Tracey Bland: Reference {uuid.uuid4().hex}.\n")  # fmt: skip
+    first = cli.json("ingest", "transcript", str(transcript), "--client", "Eastern Health")
     [report] = first["ingested"]
     assert report["status"] == "ingested"
-    assert report["held_on"] == "2026-09-22"
+    assert report["held_on"] == "2026-11-02"  # from the file name
     assert report["chunks"] > 0 and first["failed"] == []
-    again = cli.json("ingest", "transcript", str(EASTERN), "--client", "eastern health")
+    again = cli.json("ingest", "transcript", str(transcript), "--client", "eastern health")
     assert again["ingested"][0]["status"] == "unchanged"
     assert again["ingested"][0]["meeting_id"] == report["meeting_id"]
 
