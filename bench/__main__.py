@@ -7,12 +7,22 @@ import platform
 import sys
 from collections.abc import Callable
 
-from bench import section_writes
+from bench import section_writes, transcript_ingest, transcript_search, vector_store
 from bench.result import Result
 
-BENCHMARKS: dict[str, Callable[[bool], Result]] = {
+Benchmark = Callable[[bool], Result | list[Result]]
+
+BENCHMARKS: dict[str, Benchmark] = {
     section_writes.NAME: section_writes.run,
+    transcript_ingest.NAME: transcript_ingest.run,
+    vector_store.NAME: vector_store.run,
+    transcript_search.NAME: transcript_search.run,
 }
+
+
+def _number(value: float) -> str:
+    """Small figures (recall, ratios of ms) keep three decimals, large ones one."""
+    return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,17 +34,21 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
-    results = [BENCHMARKS[name](args.quick) for name in args.names or BENCHMARKS]
+    results: list[Result] = []
+    for name in args.names or BENCHMARKS:
+        outcome = BENCHMARKS[name](args.quick)
+        results.extend(outcome if isinstance(outcome, list) else [outcome])
     print(
         f"machine: {platform.machine()}, {platform.processor() or platform.system()}, "
         f"Python {platform.python_version()}"
     )
-    print(f"{'bench':<18} {'ours':>10} {'peer':>10} {'ratio':>7} {'target':>7}  unit      result")
+    print(f"{'bench':<22} {'ours':>10} {'peer':>10} {'ratio':>7} {'target':>8}  unit      result")
     for r in results:
         verdict = "pass" if r.ok else "falls short"
+        target = f"{'>=' if r.higher_is_better else '<='}{r.target:.2f}"
         print(
-            f"{r.bench:<18} {r.ours:>10.1f} {r.peer:>10.1f} {r.ratio:>7.2f} {r.target:>7.2f}  "
-            f"{r.unit:<9} {verdict}  ({r.note})"
+            f"{r.bench:<22} {_number(r.ours):>10} {_number(r.peer):>10} {r.ratio:>7.2f} "
+            f"{target:>8}  {r.unit:<9} {verdict}  ({r.note})"
         )
     for r in results:
         print(r.json_line())

@@ -8,7 +8,11 @@ from dataclasses import asdict, dataclass
 
 @dataclass(frozen=True)
 class Result:
-    """``ours`` and ``peer`` in ``unit`` (higher is better); ``ok`` when ratio >= target."""
+    """``ours`` and ``peer`` in ``unit``; the ratio is always ours / peer.
+
+    When ``higher_is_better`` (throughput, recall) ``ok`` means ratio >= target; otherwise
+    (latency) it means ratio <= target.
+    """
 
     bench: str
     ours: float
@@ -16,6 +20,7 @@ class Result:
     unit: str
     target: float
     note: str = ""
+    higher_is_better: bool = True
 
     @property
     def ratio(self) -> float:
@@ -24,16 +29,18 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        """Whether the ratio reaches the target."""
-        return self.ratio >= self.target
+        """Whether the ratio reaches the target, in the direction that counts as better."""
+        if self.higher_is_better:
+            return self.ratio >= self.target
+        return self.ratio <= self.target
 
     def json_line(self) -> str:
-        """One JSON line with the keys bench, ours, peer, ratio, unit, target, ok."""
+        """One JSON line: bench, ours, peer, unit, target, higher_is_better, ratio, ok."""
         data = asdict(self)
         data.pop("note")
         data.update(
-            ours=round(self.ours, 2),
-            peer=round(self.peer, 2),
+            ours=round(self.ours, 4),
+            peer=round(self.peer, 4),
             ratio=round(self.ratio, 3),
             ok=self.ok,
         )

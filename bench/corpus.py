@@ -1,0 +1,100 @@
+"""Pieces the transcript benchmarks share: the corpus, a throwaway database, clients, figures."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from core.bootstrap import Database, open_database
+from core.database import transaction
+from core.embedded import stop_embedded
+from core.settings import DatabaseSettings, Settings
+from ingest.transcripts.embedding import Vectors
+from planning import directory
+
+SHARED_DATA_ENV = "CHASEN_SHARED_DATA"
+"""Names the shared data folder (the one holding ``transcripts/``), or the transcripts folder."""
+DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DEMO_TRANSCRIPTS = Path(__file__).resolve().parents[1] / "ingest" / "demo_transcripts"
+TRANSCRIPT_SUFFIXES = frozenset({".json", ".txt", ".vtt", ".srt"})
+
+FILLER = (
+    "we", "need", "to", "look", "at", "the", "next", "quarter", "and", "our", "team", "will",
+    "follow", "up", "on", "this", "with", "your", "people", "so", "that", "it", "works", "for",
+    "everyone", "I", "think", "plan", "is", "good", "but", "timing", "matters", "a", "lot",
+    "they", "said", "budget", "review", "meeting", "this", "week", "update", "status", "risk",
+)  # fmt: skip
+"""Words every synthetic chunk is padded with, like the small talk of a real meeting."""
+
+
+def transcript_folder() -> Path:
+    """The real transcripts (``$CHASEN_SHARED_DATA`` or ``../shared/data``), else the demo ones."""
+    configured = os.environ.get(SHARED_DATA_ENV)
+    root = Path(configured) if configured else DEFAULT_SHARED_DATA
+    for folder in (root / "transcripts", root):
+        if folder.is_dir() and _files_in(folder):
+            return folder
+    return DEMO_TRANSCRIPTS
+
+
+def transcript_files(folder: Path | None = None) -> list[Path]:
+    """Every transcript file under ``folder`` (default :func:`transcript_folder`), sorted."""
+    return _files_in(folder or transcript_folder())
+
+
+def _files_in(folder: Path) -> list[Path]:
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file() and path.suffix.lower() in TRANSCRIPT_SUFFIXES
+    )
+
+
+@contextmanager
+def temporary_database() -> Iterator[Database]:
+    """A migrated embedded database in a temporary folder, stopped and removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="chasen-bench-") as folder:
+        data_dir = Path(folder) / "pg"
+        db = open_database(
+            Settings(database=DatabaseSettings(url=None, data_dir=data_dir)), migrate=True
+        )
+        try:
+            yield db
+        finally:
+            db.close()
+            stop_embedded(data_dir)
+
+
+def add_clients(db: Database, names: Sequence[str]) -> None:
+    """One client row per name, through the directory service, in one transaction."""
+    with transaction(db.sessions) as session:
+        for name in names:
+            directory.add_client(session, {"name": name, "territory": "VIC", "region": "APAC"})
+
+
+def unit_vectors(rng: np.random.Generator, rows: int, dim: int) -> Vectors:
+    """``rows`` random unit-length float32 vectors."""
+    return normalised(rng.standard_normal((rows, dim), dtype=np.float32))
+
+
+def normalised(vectors: Vectors) -> Vectors:
+    """Each row scaled to unit length."""
+    scaled: Vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return scaled.astype(np.float32, copy=False)
+
+
+def chunk_text(rng: np.random.Generator, speaker: str, topic: Sequence[str], words: int) -> str:
+    """A ``Speaker: ...`` line of ``words`` words, about a quarter of them ``topic`` words."""
+    vocabulary = (*FILLER, *topic, *topic, *topic, *topic)
+    picks = rng.integers(0, len(vocabulary), size=words)
+    return f"{speaker}: " + " ".join(vocabulary[i] for i in picks)
+
+
+def p95_ms(seconds: Sequence[float]) -> float:
+    """The 95th percentile of durations in seconds, in milliseconds."""
+    return float(np.percentile(np.asarray(seconds), 95) * 1000.0)
