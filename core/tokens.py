@@ -25,8 +25,3 @@ def encoding(name: str) -> tiktoken.Encoding:
         raise ConfigurationError(
             f"cannot load the tiktoken encoding {name!r}: {hint} ({type(exc).__name__})"
         ) from None
-
-
-def count_tokens(text: str, encoding_name: str = "o200k_base") -> int:
-    """Number of tokens of ``text`` in the given encoding."""
-    return len(encoding(encoding_name).encode(text, disallowed_special=()))

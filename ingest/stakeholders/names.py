@@ -358,12 +358,6 @@ def surname(name: str) -> str:
     return tokens[-1] if tokens else ""
 
 
-def first_name(name: str) -> str:
-    """The first comparison token of a name ("" when there is none)."""
-    tokens = name_tokens(name)
-    return tokens[0] if tokens else ""
-
-
 def pick_display_name(variants: Sequence[str]) -> str:
     """The fullest spelling among variants of one name (most words, then longest)."""
     return max(variants, key=lambda v: (len(v.split()), len(v)))

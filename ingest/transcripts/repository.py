@@ -97,14 +97,3 @@ def embedding_models(session: Session, client_id: uuid.UUID | None = None) -> di
     if client_id is not None:
         query = query.where(TranscriptChunk.client_id == client_id)
     return {model: count for model, count in session.execute(query)}
-
-
-def list_meetings(session: Session, client_id: uuid.UUID) -> list[Meeting]:
-    """The client's meetings, newest first."""
-    return list(
-        session.scalars(
-            select(Meeting)
-            .where(Meeting.client_id == client_id)
-            .order_by(Meeting.held_on.desc().nulls_last(), Meeting.created_at.desc())
-        )
-    )
