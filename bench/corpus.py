@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -13,15 +12,12 @@ import numpy as np
 from core.bootstrap import Database, open_database
 from core.database import transaction
 from core.embedded import stop_embedded
-from core.settings import DatabaseSettings, Settings
+from core.settings import DatabaseSettings, Settings, get_settings
 from ingest.transcripts.embedding import Vectors
+from ingest.transcripts.formats import transcript_files_in
 from planning import directory
 
-SHARED_DATA_ENV = "CHASEN_SHARED_DATA"
-"""Names the shared data folder (the one holding ``transcripts/``), or the transcripts folder."""
-DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DEMO_TRANSCRIPTS = Path(__file__).resolve().parents[1] / "ingest" / "demo_transcripts"
-TRANSCRIPT_SUFFIXES = frozenset({".json", ".txt", ".vtt", ".srt"})
 
 FILLER = (
     "we", "need", "to", "look", "at", "the", "next", "quarter", "and", "our", "team", "will",
@@ -33,26 +29,14 @@ FILLER = (
 
 
 def transcript_folder() -> Path:
-    """The real transcripts (``$CHASEN_SHARED_DATA`` or ``../shared/data``), else the demo ones."""
-    configured = os.environ.get(SHARED_DATA_ENV)
-    root = Path(configured) if configured else DEFAULT_SHARED_DATA
-    for folder in (root / "transcripts", root):
-        if folder.is_dir() and _files_in(folder):
-            return folder
-    return DEMO_TRANSCRIPTS
+    """The public transcripts (``CHASEN_SHARED_DATA``), else the demo ones."""
+    folder = get_settings().shared_transcripts
+    return folder if folder.is_dir() and transcript_files_in(folder) else DEMO_TRANSCRIPTS
 
 
 def transcript_files(folder: Path | None = None) -> list[Path]:
     """Every transcript file under ``folder`` (default :func:`transcript_folder`), sorted."""
-    return _files_in(folder or transcript_folder())
-
-
-def _files_in(folder: Path) -> list[Path]:
-    return sorted(
-        path
-        for path in folder.rglob("*")
-        if path.is_file() and path.suffix.lower() in TRANSCRIPT_SUFFIXES
-    )
+    return transcript_files_in(folder or transcript_folder())
 
 
 @contextmanager

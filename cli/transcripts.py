@@ -17,14 +17,13 @@ from core.database import transaction
 from core.errors import ChaSenError, ValidationError
 from core.settings import get_settings
 from ingest.stakeholders.service import list_stakeholders, stakeholder_changes
-from ingest.transcripts.formats import read_transcript
+from ingest.transcripts.formats import SUFFIXES, read_transcript, transcript_files_in
 from ingest.transcripts.search import SearchFilters, search
 from ingest.transcripts.service import IngestReport, make_ingestor, reembed
 from planning import directory
 
 ingest_app = typer.Typer(help="Getting meeting transcripts in.", no_args_is_help=True)
 
-SUFFIXES = (".vtt", ".srt", ".txt", ".json")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 ClientOption = Annotated[str, typer.Option("--client", help="Client name or id.")]
 
@@ -43,13 +42,13 @@ def transcript_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES))
+            files.extend(transcript_files_in(path))
         elif path.is_file():
             files.append(path)
         else:
             raise ValidationError(f"no such file or folder: {path}")
     if not files:
-        raise ValidationError("no transcript files found (looked for .vtt, .srt, .txt, .json)")
+        raise ValidationError(f"no transcript files found (looked for {', '.join(SUFFIXES)})")
     return files
 
 

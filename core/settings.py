@@ -19,6 +19,11 @@ def _default_data_dir() -> Path:
     return platformdirs.user_data_path("chasen") / "pgdata"
 
 
+def _default_shared_data() -> Path:
+    # Public data for evaluations and benchmarks sits beside the project, never inside it.
+    return Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
 class DatabaseSettings(BaseSettings):
     """Where the data lives: any Postgres with pgvector, or the embedded default."""
 
@@ -97,6 +102,17 @@ class Settings(BaseSettings):
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     transcripts: TranscriptSettings = Field(default_factory=TranscriptSettings)
     log_level: str = "WARNING"
+    shared_data: Path = Field(
+        default_factory=_default_shared_data,
+        description="Public data for evaluations and benchmarks (the folder holding transcripts/).",
+    )
+
+    @property
+    def shared_transcripts(self) -> Path:
+        """The public transcripts: ``<shared_data>/transcripts``, or ``shared_data`` itself when
+        it names the transcripts folder directly."""
+        nested = self.shared_data / "transcripts"
+        return nested if nested.is_dir() else self.shared_data
 
 
 @lru_cache(maxsize=1)

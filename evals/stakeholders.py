@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import sys
 import unicodedata
@@ -41,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from core.settings import get_settings
 from ingest.stakeholders.detect import DetectedPerson, detect_stakeholders, same_organisation
 from ingest.stakeholders.names import name_key, same_person
 from ingest.stakeholders.titles import expand_abbreviations, title_offices, titles_match
@@ -54,12 +54,8 @@ TARGETS = {"recall": 0.95, "precision": 0.90, "title_accuracy": 0.70}
 
 
 def default_data_dir() -> Path:
-    """``$CHASEN_SHARED_DATA/transcripts`` or ``../shared/data/transcripts`` from the project."""
-    override = os.environ.get("CHASEN_SHARED_DATA")
-    if override:
-        base = Path(override)
-        return base / "transcripts" if (base / "transcripts").is_dir() else base
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data" / "transcripts"
+    """The public transcripts (``CHASEN_SHARED_DATA``, default ``../shared/data/transcripts``)."""
+    return get_settings().shared_transcripts
 
 
 # --------------------------------------------------------------------------- ground truth

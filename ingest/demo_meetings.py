@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.database import transaction
-from ingest.transcripts.formats import parse_transcript
+from ingest.transcripts.formats import SUFFIXES, parse_transcript
 from ingest.transcripts.service import IngestReport, TranscriptIngestor, date_in_name
 
 ANCHOR = date(2026, 11, 20)
@@ -47,9 +47,7 @@ def demo_transcripts(today: date | None = None) -> Iterator[DemoTranscript]:
     """The demo files in date order, dated relative to ``today``."""
     shift = timedelta(days=((today or ANCHOR) - ANCHOR).days)
     folder = resources.files("ingest") / "demo_transcripts"
-    files = [
-        Path(f.name) for f in folder.iterdir() if f.name.endswith((".vtt", ".srt", ".txt", ".json"))
-    ]
+    files = [Path(f.name) for f in folder.iterdir() if f.name.endswith(SUFFIXES)]
     for path in sorted(files, key=lambda p: date_in_name(p.name) or ANCHOR):
         slug = path.name.rsplit("_", 1)[0]
         held_on = (date_in_name(path.name) or ANCHOR) + shift

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import ValidationError
+from core.settings import get_settings
 from ingest.transcripts.formats import (
     MAX_BYTES_DEFAULT,
     TranscriptFormatError,
@@ -19,7 +20,7 @@ from ingest.transcripts.formats import (
 )
 from ingest.transcripts.model import MeetingMeta, ParsedTranscript, Utterance
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_TRANSCRIPTS = get_settings().shared_transcripts
 MB = 1024 * 1024
 
 
@@ -374,7 +375,7 @@ def test_malformed_json_reports_line_and_column() -> None:
 
 
 def sample(relative: str) -> Path:
-    path = SHARED_DATA / "transcripts" / relative
+    path = SHARED_TRANSCRIPTS / relative
     if not path.is_file():
         pytest.skip(f"sample transcript {path} is not present")
     return path

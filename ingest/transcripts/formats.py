@@ -24,11 +24,13 @@ from ingest.transcripts.model import MeetingMeta, ParsedTranscript, Utterance
 
 __all__ = [
     "MAX_BYTES_DEFAULT",
+    "SUFFIXES",
     "UNKNOWN_SPEAKER",
     "TranscriptFormatError",
     "detect_format",
     "parse_transcript",
     "read_transcript",
+    "transcript_files_in",
 ]
 
 MAX_BYTES_DEFAULT = 20 * 1024 * 1024
@@ -133,6 +135,15 @@ _Parser = Callable[[str, list[str]], tuple[list[Utterance], MeetingMeta]]
 
 
 # --- public API ------------------------------------------------------------------------------
+
+
+SUFFIXES = (".vtt", ".srt", ".txt", ".json")
+"""Extensions of the exports read here; the content, not the extension, decides the format."""
+
+
+def transcript_files_in(folder: Path) -> list[Path]:
+    """The transcript files under ``folder``, at any depth, sorted."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
 
 
 def read_transcript(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> ParsedTranscript:
