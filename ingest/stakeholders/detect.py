@@ -316,6 +316,13 @@ class _Intro:
     sentence: _Sentence
     at: int
 
+    @classmethod
+    def titled(
+        cls, name: str | None, title: TitleRead, kind: _IntroKind, sentence: _Sentence, at: int
+    ) -> _Intro:
+        """An introduction carrying what :func:`read_title` found."""
+        return cls(name, title.title, title.organisation, title.ours, kind, sentence, at)
+
 
 _QUESTION_INTRO = re.compile(
     r"(?i:\b(?:question|questions|follow-up|followup)\b[^.?!]*?\b(?:from|with)\s+"
@@ -387,10 +394,7 @@ def _self_intros(sentence: _Sentence, is_known: Callable[[str], bool]) -> Iterat
             continue
         title = read_title(rest, is_known_name=is_known)
         if title is not None and re.match(r"(?i)(?:the|a|an|your|our)\s", rest):
-            yield _Intro(
-                None, title.title, title.organisation, title.ours, "self", sentence,
-                trigger.start(),
-            )  # fmt: skip
+            yield _Intro.titled(None, title, "self", sentence, trigger.start())
 
 
 # "I joined as CFO", "I run ICT as CIO", "in my role as Director of Nursing", "I'm here as
@@ -414,10 +418,7 @@ def _self_as_intros(sentence: _Sentence, is_known: Callable[[str], bool]) -> Ite
         title = read_title(sentence.text[trigger.end() :], is_known_name=is_known)
         if title is None:
             continue
-        yield _Intro(
-            None, title.title, title.organisation, title.ours, "self_as", sentence,
-            trigger.start(),
-        )  # fmt: skip
+        yield _Intro.titled(None, title, "self_as", sentence, trigger.start())
 
 
 # "Helen is our new CFO", "Paul's the Director of ICT": a title stated of a participant.
@@ -439,10 +440,7 @@ def _copula_intros(sentence: _Sentence, is_known: Callable[[str], bool]) -> Iter
         title = read_title(text[link.end() :], is_known_name=is_known)
         if title is None:
             continue
-        yield _Intro(
-            span.name, title.title, title.organisation, title.ours, "copula", sentence,
-            span.start,
-        )  # fmt: skip
+        yield _Intro.titled(span.name, title, "copula", sentence, span.start)
 
 
 def _appositive_intros(sentence: _Sentence, is_known: Callable[[str], bool]) -> Iterator[_Intro]:
@@ -462,10 +460,7 @@ def _appositive_intros(sentence: _Sentence, is_known: Callable[[str], bool]) -> 
         title = read_title(after[1:], is_known_name=is_known)
         if title is None:
             continue
-        yield _Intro(
-            span.name, title.title, title.organisation, title.ours, "appositive", sentence,
-            span.start,
-        )  # fmt: skip
+        yield _Intro.titled(span.name, title, "appositive", sentence, span.start)
 
 
 def _after_self_intro(text: str, span: _NameSpan) -> bool:
