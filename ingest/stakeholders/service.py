@@ -160,7 +160,8 @@ def stakeholder_changes(
     session: Session, client_id: uuid.UUID, today: date, *, since: date | None = None
 ) -> list[StakeholderChange]:
     """New stakeholders and title changes since ``since``, and champions gone quiet by ``today``."""
-    since = since or today - timedelta(days=QUIET_DAYS)
+    quiet_since = today - timedelta(days=QUIET_DAYS)
+    since = since or quiet_since
     stakeholders = repo.for_client(session, client_id)
     seen = repo.appearances(session, [s.id for s in stakeholders])
     changes: list[StakeholderChange] = []
@@ -174,7 +175,6 @@ def stakeholder_changes(
                 StakeholderChange("new", s.name, f"first seen in {history[0].meeting_title}", first)
             )
         changes.extend(_title_changes(s.name, history, since))
-        quiet_since = today - timedelta(days=QUIET_DAYS)
         if s.meddpicc_role == "champion" and last is not None and last < quiet_since:
             days = (today - last).days
             changes.append(
@@ -224,7 +224,7 @@ def _merge(
 ) -> TitleChange | None:
     """Fold a later sighting into the summary; a newer stated title replaces the old one."""
     if len(person.name) > len(row.name):
-        row.name = person.name  # the fuller form: "Dr Rachel Bowen" over "Rachel"
+        row.name = person.name  # the fuller form: "Craig Richard Schmidt" over "Craig Schmidt"
     row.organisation = row.organisation or person.organisation
     if person.title is None or person.title == row.title:
         return None
