@@ -42,7 +42,7 @@ from bench.result import Result
 from core.bootstrap import Database
 from core.database import transaction
 from ingest.transcripts import repository as repo
-from ingest.transcripts import search
+from ingest.transcripts import search, search_repository
 from ingest.transcripts.chunking import Chunk
 from ingest.transcripts.embedding import LOCAL_MODEL, Vectors
 
@@ -379,7 +379,8 @@ def run(quick: bool = False) -> list[Result]:
             unit="recall@10",
             target=0.95,
             note=(
-                f"cross-portfolio HNSW (ef_search={search.EF_SEARCH}) vs numpy brute force; "
+                f"cross-portfolio HNSW (ef_search={search_repository.EF_SEARCH}) "
+                "vs numpy brute force; "
                 f"HNSW p95 = {corpus.p95_ms(figures.hnsw_s):.1f} ms, exact scan p95 = "
                 f"{exact_p95:.1f} ms"
             ),

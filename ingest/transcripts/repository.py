@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 from pgvector.psycopg import register_vector
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core.models import Meeting, TranscriptChunk
@@ -97,3 +97,28 @@ def embedding_models(session: Session, client_id: uuid.UUID | None = None) -> di
     if client_id is not None:
         query = query.where(TranscriptChunk.client_id == client_id)
     return {model: count for model, count in session.execute(query)}
+
+
+def chunks_of_other_models(session: Session, model: str, limit: int) -> list[tuple[int, str]]:
+    """Up to ``limit`` (id, text) of chunks embedded with another model than ``model``."""
+    query = text(
+        "SELECT id, text FROM transcript_chunks WHERE embedding_model <> :m ORDER BY id LIMIT :n"
+    )
+    return [(row.id, row.text) for row in session.execute(query, {"m": model, "n": limit})]
+
+
+def set_embeddings(
+    session: Session, chunk_ids: Sequence[int], vectors: Vectors, model: str, dim: int
+) -> None:
+    """Replace the embeddings of these chunks, recording the model they now come from."""
+    driver_connection(session)  # numpy arrays bind as vectors
+    session.execute(
+        text(
+            "UPDATE transcript_chunks SET embedding = :e, embedding_model = :m, "
+            "embedding_dim = :d WHERE id = :id"
+        ),
+        [
+            {"e": vector, "m": model, "d": dim, "id": chunk_id}
+            for chunk_id, vector in zip(chunk_ids, vectors, strict=True)
+        ],
+    )

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core.errors import ConflictError, ValidationError
@@ -140,29 +139,12 @@ class TranscriptIngestor:
 def reembed(session: Session, embedder: Embedder, batch_size: int = 64) -> int:
     """Re-embed every chunk stored with another model; returns how many were changed."""
     changed = 0
-    repo.driver_connection(session)  # numpy arrays bind as vectors
-    while True:
-        rows = session.execute(
-            text(
-                "SELECT id, text FROM transcript_chunks WHERE embedding_model <> :m "
-                "ORDER BY id LIMIT :n"
-            ),
-            {"m": embedder.name, "n": batch_size},
-        ).all()
-        if not rows:
-            return changed
-        vectors = embedder.embed([row.text for row in rows])
-        session.execute(
-            text(
-                "UPDATE transcript_chunks SET embedding = :e, embedding_model = :m, "
-                "embedding_dim = :d WHERE id = :id"
-            ),
-            [
-                {"e": vector, "m": embedder.name, "d": embedder.dim, "id": row.id}
-                for row, vector in zip(rows, vectors, strict=True)
-            ],
-        )
-        changed += len(rows)
+    while batch := repo.chunks_of_other_models(session, embedder.name, batch_size):
+        vectors = embedder.embed([chunk_text for _, chunk_text in batch])
+        ids = [chunk_id for chunk_id, _ in batch]
+        repo.set_embeddings(session, ids, vectors, embedder.name, embedder.dim)
+        changed += len(batch)
+    return changed
 
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
