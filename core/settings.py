@@ -92,6 +92,29 @@ class TranscriptSettings(BaseSettings):
     encoding: str = Field(default="o200k_base", description="tiktoken encoding for counting.")
 
 
+class SlackSettings(BaseSettings):
+    """The Slack workspace ChaSen posts to (digests) and answers in (the Slack app)."""
+
+    model_config = SettingsConfigDict(env_prefix="SLACK_", env_file=".env", extra="ignore")
+
+    bot_token: SecretStr | None = Field(default=None, description="Bot token (xoxb-...).")
+    signing_secret: SecretStr | None = Field(
+        default=None, description="Verifies that requests to the Slack app come from Slack."
+    )
+    api_url: str = Field(
+        default="https://slack.com/api/",
+        description="Base URL of the Slack Web API (tests point it at a local mock).",
+    )
+    digest_channel: str | None = Field(
+        default=None, description="Channel id or name that receives the team digests."
+    )
+
+    @property
+    def configured(self) -> bool:
+        """True when a bot token is set: then ChaSen can post to Slack."""
+        return self.bot_token is not None
+
+
 class Settings(BaseSettings):
     """All of ChaSen's settings, in nested groups."""
 
@@ -101,6 +124,7 @@ class Settings(BaseSettings):
     openai: OpenAISettings = Field(default_factory=OpenAISettings)
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     transcripts: TranscriptSettings = Field(default_factory=TranscriptSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
     log_level: str = "WARNING"
     shared_data: Path = Field(
         default_factory=_default_shared_data,

@@ -17,6 +17,7 @@ from core import schema
 from core.database import make_engine
 from core.models import Base
 from core.settings import DatabaseSettings
+from migrations.queue_objects import include_name
 
 # The planning dashboard's seed DDL: (column, type, default) of strategic_plans.
 SEED_COLUMNS = [
@@ -177,7 +178,9 @@ def test_generated_columns(session: Session) -> None:
 
 def test_models_match_the_migrations(engine: Engine) -> None:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         assert compare_metadata(context, Base.metadata) == []
 
 

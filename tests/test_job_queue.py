@@ -1,0 +1,267 @@
+"""The job queue: real procrastinate workers on the test run's embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from procrastinate import JobContext, RetryStrategy
+from procrastinate.jobs import Job
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from core import schema
+from core.bootstrap import Database
+from core.database import make_engine, session_factory, transaction
+from core.settings import DatabaseSettings
+from scheduler.queue import AlreadyEnqueued, conninfo, job_database, open_queue, queue, run_worker
+from scheduler.tasks import ping
+
+FAILED_RUNS: list[int] = []
+
+
+@queue.task(name="tests.add_client", pass_context=True)
+def add_client(context: JobContext, name: str) -> None:
+    """A task that writes a row in its own transaction, on the worker's database."""
+    with transaction(job_database(context).sessions) as session:
+        session.execute(
+            text("INSERT INTO clients (name, territory, region) VALUES (:n, 'VIC', 'ANZ')"),
+            {"n": name},
+        )
+
+
+@queue.task(name="tests.always_fails", retry=RetryStrategy(max_attempts=2))
+def always_fails(run: int) -> None:
+    """Fails every time: two retries after the first run, then the job is failed."""
+    FAILED_RUNS.append(run)
+    raise RuntimeError("the service is down")
+
+
+def _empty_queue(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "TRUNCATE procrastinate_jobs, procrastinate_events, "
+                "procrastinate_periodic_defers, procrastinate_workers CASCADE"
+            )
+        )
+
+
+@pytest.fixture
+def database(engine: Engine, committed_factory: sessionmaker[Session]) -> Iterator[Database]:
+    """The test database as a worker sees it; the queue and the tables emptied around it."""
+    _empty_queue(engine)
+    yield Database(engine=engine, sessions=committed_factory, embedded=True)
+    _empty_queue(engine)
+
+
+def jobs(engine: Engine) -> list[tuple[str, str, int]]:
+    """(task, status, attempts) of every job, oldest first."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT task_name, status, attempts FROM procrastinate_jobs ORDER BY id")
+        )
+        return [(row.task_name, str(row.status), row.attempts) for row in rows]
+
+
+def test_a_deferred_job_runs_on_a_worker_that_drains_the_queue(database: Database) -> None:
+    with open_queue(database):
+        add_client.defer(name="Deferred Health")
+        ping.defer()
+
+    run_worker(database, wait=False)
+
+    assert jobs(database.engine) == [("tests.add_client", "succeeded", 1), ("ping", "succeeded", 1)]
+    with database.engine.connect() as connection:
+        names = connection.scalars(text("SELECT name FROM clients")).all()
+    assert names == ["Deferred Health"]
+
+
+def test_a_failing_job_is_retried_then_ends_failed(database: Database) -> None:
+    FAILED_RUNS.clear()
+    with open_queue(database):
+        always_fails.defer(run=1)
+
+    run_worker(database, wait=False)
+
+    assert FAILED_RUNS == [1, 1, 1]
+    assert jobs(database.engine) == [("tests.always_fails", "failed", 3)]
+    with database.engine.connect() as connection:
+        events = connection.scalars(
+            text("SELECT type::text FROM procrastinate_events ORDER BY id")
+        ).all()
+    # Each retry also records a "scheduled" event (when it may run again).
+    assert [event for event in events if event != "scheduled"] == [
+        "deferred",
+        *["started", "deferred_for_retry"] * 2,
+        "started",
+        "failed",
+    ]
+
+
+def test_the_retry_strategy_backs_off_exponentially() -> None:
+    strategy = RetryStrategy(max_attempts=3, exponential_wait=3)
+    waits: list[float | None] = []
+    for attempts in range(4):  # attempts: the runs that already failed before this one
+        job = Job(queue="default", lock=None, queueing_lock=None, task_name="t", attempts=attempts)
+        before = datetime.now(UTC)
+        decision = strategy.get_retry_decision(exception=RuntimeError(), job=job)
+        retry_at = decision.retry_at if decision else None
+        waits.append(round((retry_at - before).total_seconds()) if retry_at else None)
+    assert waits == [3, 9, 27, None]  # three retries, then the job is failed
+
+
+def test_a_queueing_lock_refuses_a_second_job_while_the_first_waits(database: Database) -> None:
+    with open_queue(database):
+        ping.configure(queueing_lock="weekly-digest").defer()
+        with pytest.raises(AlreadyEnqueued):
+            ping.configure(queueing_lock="weekly-digest").defer()
+        ping.configure(queueing_lock="another-team").defer()
+
+        run_worker(database, wait=False)
+        # Once the first has run, the same key may be queued again.
+        ping.configure(queueing_lock="weekly-digest").defer()
+
+    assert jobs(database.engine) == [
+        ("ping", "succeeded", 1),
+        ("ping", "succeeded", 1),
+        ("ping", "todo", 0),
+    ]
+
+
+def test_a_worker_takes_jobs_from_its_queues_only(database: Database) -> None:
+    with open_queue(database):
+        ping.configure(queue="digests").defer()
+        ping.defer()
+
+    run_worker(database, queues=["digests"], wait=False)
+
+    with database.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT queue_name, status::text FROM procrastinate_jobs ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in rows] == [("digests", "succeeded"), ("default", "todo")]
+
+
+def test_conninfo_reaches_the_embedded_server_over_its_socket(engine: Engine) -> None:
+    info = conninfo(engine.url, connect_timeout_s=5)
+    assert "host=/" in info  # a unix socket folder, not a TCP host
+    assert "+psycopg" not in info
+    import psycopg
+
+    with psycopg.connect(info) as connection:
+        assert connection.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_the_downgrade_removes_every_queue_object(engine: Engine, pg_data_dir: Path) -> None:
+    settings = DatabaseSettings(url=None, data_dir=pg_data_dir, name=f"q_{uuid.uuid4().hex[:8]}")
+    queue_engine = make_engine(settings)
+    try:
+        schema.upgrade(queue_engine, "0005")
+        schema.downgrade(queue_engine, "0004")
+        with queue_engine.connect() as connection:
+            left = connection.scalar(
+                text(
+                    "SELECT (SELECT count(*) FROM pg_class WHERE relname LIKE '%procrastinate%')"
+                    " + (SELECT count(*) FROM pg_proc WHERE proname LIKE 'procrastinate%')"
+                    " + (SELECT count(*) FROM pg_type WHERE typname LIKE '%procrastinate%')"
+                )
+            )
+        assert left == 0
+        schema.upgrade(queue_engine, "0005")
+    finally:
+        queue_engine.dispose()
+        _drop_database(engine, settings.name)
+
+
+def _drop_database(engine: Engine, name: str) -> None:
+    admin = create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+# --- chasen worker --------------------------------------------------------------------------
+
+
+def chasen() -> str:
+    """The installed ``chasen`` console script."""
+    return shutil.which("chasen") or str(Path(sys.executable).parent / "chasen")
+
+
+def test_chasen_worker_help_lists_its_options() -> None:
+    result = subprocess.run(
+        [chasen(), "worker", "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--concurrency" in result.stdout
+    assert "--queue" in result.stdout
+
+
+def test_chasen_worker_runs_jobs_on_a_fresh_database_until_interrupted(
+    engine: Engine, pg_data_dir: Path, tmp_path: Path
+) -> None:
+    """A real worker process: it creates and migrates its database, runs a job, stops on ^C.
+
+    Depending on ``engine`` keeps the run's embedded server up for the process to join.
+    """
+    name = f"worker_{uuid.uuid4().hex[:8]}"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CHASEN_DB_URL"}}
+    env.update(CHASEN_DB_DATA_DIR=str(pg_data_dir), CHASEN_DB_NAME=name)
+    process = subprocess.Popen(
+        [chasen(), "worker", "--concurrency", "2", "--queue", "default"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    db_engine = make_engine(DatabaseSettings(url=None, data_dir=pg_data_dir, name=name))
+    try:
+        _wait_for(lambda: schema.is_current(db_engine) and _workers(db_engine) > 0)
+        database = Database(db_engine, session_factory(db_engine), embedded=True)
+        with open_queue(database):
+            ping.defer(message="hello")
+        _wait_for(lambda: jobs(db_engine) == [("ping", "succeeded", 1)])
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+        assert process.returncode == 0, stderr
+        assert "Traceback" not in stderr
+        assert _workers(db_engine) == 0  # it unregistered on the way out
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=10)
+        db_engine.dispose()
+        _drop_database(engine, name)
+
+
+def _workers(engine: Engine) -> int:
+    with engine.connect() as connection:
+        exists = connection.scalar(text("SELECT to_regclass('procrastinate_workers') IS NOT NULL"))
+        if not exists:
+            return 0
+        return int(connection.scalar(text("SELECT count(*) FROM procrastinate_workers")) or 0)
+
+
+def _wait_for(condition: Callable[[], bool], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except Exception:  # the database may not exist yet
+            pass
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for the worker")
