@@ -7,7 +7,13 @@ import platform
 import sys
 from collections.abc import Callable
 
-from bench import section_writes, transcript_ingest, transcript_search, vector_store
+from bench import (
+    section_writes,
+    telco_eval,
+    transcript_ingest,
+    transcript_search,
+    vector_store,
+)
 from bench.result import Result
 
 Benchmark = Callable[[bool], Result | list[Result]]
@@ -17,6 +23,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     transcript_ingest.NAME: transcript_ingest.run,
     vector_store.NAME: vector_store.run,
     transcript_search.NAME: transcript_search.run,
+    telco_eval.NAME: telco_eval.run,
 }
 
 

@@ -6,7 +6,8 @@ import logging
 
 import typer
 
-from cli import db, demo, people, plans, transcripts
+from cli import db, demo, people, plans, transcripts, worker
+from cli import risk as risk_cli
 from cli.output import errors
 from core.errors import (
     ChaSenError,
@@ -36,6 +37,8 @@ app.command("seed-demo")(demo.seed_command)
 app.add_typer(transcripts.ingest_app, name="ingest")
 app.command("stakeholders")(transcripts.stakeholders_command)
 app.command("search")(transcripts.search_command)
+app.add_typer(risk_cli.app, name="risk")
+app.command("worker")(worker.worker_command)
 
 # Exit codes by error kind, so scripts can tell them apart (2 is click's usage error).
 EXIT_CODES: list[tuple[type[ChaSenError], int]] = [

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from cli.options import JsonFlag
 from cli.output import console, money, print_json, print_table
 from cli.session import unit_of_work
 from core.models import Client, User
@@ -16,8 +17,6 @@ users_app = typer.Typer(
     help="People who use ChaSen (CSEs, CAMs, managers, admins).", no_args_is_help=True
 )
 clients_app = typer.Typer(help="Client accounts in the portfolio.", no_args_is_help=True)
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 def user_row(user: User) -> dict[str, Any]:

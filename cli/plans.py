@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from cli.options import JsonFlag
 from cli.output import print_json, print_table
 from cli.render import print_plan
 from cli.session import unit_of_work
@@ -14,8 +15,6 @@ from planning.plan_repository import PlanFilters
 from planning.service import PlanService
 
 app = typer.Typer(help="Strategic account and territory plans.", no_args_is_help=True)
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
 @app.command("list")

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
+from cli.options import JsonFlag, parse_date
 from cli.output import console, errors, print_json, print_table
 from cli.session import database, unit_of_work
 from core.database import transaction
@@ -24,17 +25,7 @@ from planning import directory
 
 ingest_app = typer.Typer(help="Getting meeting transcripts in.", no_args_is_help=True)
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 ClientOption = Annotated[str, typer.Option("--client", help="Client name or id.")]
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(f"{option} must be a date like 2026-10-14, not {value!r}") from None
 
 
 def transcript_files(paths: list[Path]) -> list[Path]:
@@ -63,7 +54,7 @@ def ingest_transcript(
     as_json: JsonFlag = False,
 ) -> None:
     """Ingest transcripts: one meeting per file, each in its own transaction."""
-    meeting_date = _date(held_on, "--date")
+    meeting_date = parse_date(held_on, "--date")
     files = transcript_files(paths)
     settings = get_settings()
     ingestor = make_ingestor(settings)
@@ -187,7 +178,7 @@ def search_command(
     with unit_of_work() as session:
         client_id = directory.find_client(session, client).id if client else None
         filters = SearchFilters(
-            client_id, _date(since, "--since"), _date(until, "--until"), speaker
+            client_id, parse_date(since, "--since"), parse_date(until, "--until"), speaker
         )
         hits = search(session, ingestor.embedder, query, filters, limit)
     if as_json:

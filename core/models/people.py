@@ -25,6 +25,8 @@ class User(Base):
     region: Mapped[str | None] = mapped_column(Text)
     slack_user_id: Mapped[str | None] = mapped_column(Text, unique=True)
     active: Mapped[bool] = mapped_column(server_default=text("true"))
+    # IANA zone name; scheduled digests run in the recipient's own time.
+    timezone: Mapped[str] = mapped_column(Text, server_default=text("'UTC'"))
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[CreatedAt]
 
