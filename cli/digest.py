@@ -11,13 +11,19 @@ import typer
 
 from cli.options import JsonFlag, parse_date
 from cli.output import print_json, print_table
-from cli.session import unit_of_work
+from cli.session import database, unit_of_work
 from core.errors import NotFoundError, ValidationError
 from core.models import User
 from planning.directory import find_user_by_email
 from risk.digest import Digest, compose_digest
 from risk.digest_render import chart_png, to_blocks, to_markdown
-from risk.schedules import DEFAULT_CRON, deliveries, latest_period, upsert_schedule
+from risk.schedules import (
+    DEFAULT_CRON,
+    deliveries,
+    latest_period,
+    schedule_of,
+    upsert_schedule,
+)
 
 app = typer.Typer(
     help="Risk digests: what changed in a person's clients (or a region).",
@@ -64,9 +70,7 @@ def digest_command(
     if output not in ("markdown", "blocks", "json"):
         raise ValidationError(f"--format must be markdown, blocks or json, not {output!r}")
     if not dry_run:
-        from cli.digest_send import send_now
-
-        send_now(owner, region)
+        _send_now(owner, region)
         return
     with unit_of_work() as session:
         user = user_by_email(session, owner)
@@ -78,6 +82,22 @@ def digest_command(
     _print(digest, output)
     if chart is not None:
         chart.write_bytes(chart_png(digest))
+
+
+def _send_now(owner: str, region: str | None) -> None:
+    """Send the recipient's digest for its schedule's latest period (at most once)."""
+    from scheduler.digest_jobs import deliver_digest
+    from scheduler.slack_delivery import poster_from_settings
+
+    poster = poster_from_settings()
+    with unit_of_work() as session:
+        user = user_by_email(session, owner)
+        schedule = schedule_of(session, user, region)
+        schedule_id = schedule.id
+        period = latest_period(schedule.cron, schedule.timezone or user.timezone, datetime.now(UTC))
+    with database() as db:
+        outcome = deliver_digest(db.sessions, schedule_id, period.end, poster)
+    print(f"digest for {owner}, period ending {period.end:%Y-%m-%d %H:%M %Z}: {outcome}")
 
 
 def _period(user: User, since: date | None, until: date | None) -> tuple[date, date]:
@@ -172,8 +192,15 @@ def status_command(
         "Digest deliveries",
         ["recipient", "scope", "period end", "status", "attempts", "sent", "error"],
         (
-            [r["recipient"], r["scope"], r["period_end"], r["status"], r["attempts"],
-             r["sent_at"], r["last_error"]]
+            [
+                r["recipient"],
+                r["scope"],
+                r["period_end"],
+                r["status"],
+                r["attempts"],
+                r["sent_at"],
+                r["last_error"],
+            ]
             for r in rows
         ),
     )

@@ -30,4 +30,4 @@ def band_of(value: float, bounds: tuple[tuple[float, Band], ...]) -> Band:
 
 def rank(band: str | None) -> int:
     """Order of bands for comparisons (no band: -1)."""
-    return BANDS.index(band) if band in BANDS else -1  # type: ignore[arg-type]
+    return BANDS.index(band) if band in BANDS else -1

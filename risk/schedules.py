@@ -87,13 +87,7 @@ def upsert_schedule(
         raise ValidationError(f"scope must be 'owner' or 'region', not {scope!r}")
     if (scope == "region") != (region is not None):
         raise ValidationError("a region digest needs --region; an owner digest takes none")
-    schedule = session.scalars(
-        select(DigestSchedule).where(
-            DigestSchedule.user_id == user.id,
-            DigestSchedule.scope == scope,
-            DigestSchedule.region.is_not_distinct_from(region),
-        )
-    ).first()
+    schedule = _find(session, user, scope, region)
     if schedule is None:
         schedule = DigestSchedule(user_id=user.id, scope=scope, region=region)
         session.add(schedule)
@@ -101,6 +95,24 @@ def upsert_schedule(
     schedule.active = True
     session.flush()
     return schedule
+
+
+def schedule_of(session: Session, user: User, region: str | None = None) -> DigestSchedule:
+    """The person's schedule for their own clients (or a region), created with the defaults
+    (Mondays 08:00 their time, to their DMs) if they have none."""
+    scope = "region" if region else "owner"
+    found = _find(session, user, scope, region)
+    return found or upsert_schedule(session, user, scope=scope, region=region)
+
+
+def _find(session: Session, user: User, scope: str, region: str | None) -> DigestSchedule | None:
+    return session.scalars(
+        select(DigestSchedule).where(
+            DigestSchedule.user_id == user.id,
+            DigestSchedule.scope == scope,
+            DigestSchedule.region.is_not_distinct_from(region),
+        )
+    ).first()
 
 
 def active_schedules(session: Session) -> list[tuple[DigestSchedule, User]]:

@@ -39,6 +39,8 @@ Semantics worth knowing before writing a task:
   queue (status ``todo``); deferring another raises :class:`AlreadyEnqueued` until the first
   starts. Periodic tasks use it so a backlog of ticks does not pile up. Use both together for
   "at most one waiting and one running".
+- **Deferring from a job.** Inside a task call ``other.defer(...)`` (or ``await
+  other.defer_async(...)`` in an async task) directly: the worker's connection is open.
 - **Transactions.** A task owns its transaction: run with ``pass_context=True`` and open it
   with ``core.database.transaction(job_database(context).sessions)``.
 - **Blocking code.** Synchronous tasks run in threads, so ``concurrency`` also applies to them.
@@ -75,6 +77,11 @@ __all__ = [
 queue = App(connector=PsycopgConnector())
 
 _DATABASE_KEY = "chasen_database"
+
+# How many open_queue/run_worker blocks have bound the queue in this process. The App is one
+# per process, so code running inside a worker's job must reuse the worker's open connector
+# rather than swap in another under it.
+_bindings = 0
 
 
 def conninfo(url: URL | str, *, connect_timeout_s: int | None = None) -> str:
@@ -133,15 +140,30 @@ def open_queue(database: Database | None = None) -> Iterator[App]:
     """Bind :data:`queue` to ``database`` (default: the configured one) for deferring jobs.
 
     Inside the block ``task.defer(...)`` and ``app.configure_task(name).defer(...)`` work
-    synchronously; the connection pool is closed at the end.
+    synchronously; the connection pool is closed at the end. Where the queue is bound already
+    (inside a job, or a nested block) the block reuses that binding.
     """
-    with _database(database) as db, queue.replace_connector(_connector(db, max_size=2)) as app:
+    if _bindings:
+        yield queue
+        return
+    with _database(database) as db, _bound(_connector(db, max_size=2)) as app:
         load_task_modules()
         app.open()
         try:
             yield app
         finally:
             app.close()
+
+
+@contextmanager
+def _bound(connector: PsycopgConnector) -> Iterator[App]:
+    global _bindings  # noqa: PLW0603 - one App per process, see _bindings
+    with queue.replace_connector(connector) as app:
+        _bindings += 1
+        try:
+            yield app
+        finally:
+            _bindings -= 1
 
 
 def _worker_options(
@@ -185,7 +207,7 @@ def run_worker(
     with _database(database) as db:
         options = _worker_options(db, queues, concurrency, wait, name, own_signals=wait)
         # Each job may hold a connection, plus one each for fetching and the heartbeat.
-        with queue.replace_connector(_connector(db, max_size=concurrency + 2)) as app:
+        with _bound(_connector(db, max_size=concurrency + 2)) as app:
             app.run_worker(**options)
 
 
@@ -203,7 +225,7 @@ async def run_worker_async(
     """
     load_task_modules()
     options = _worker_options(database, queues, concurrency, wait, name, own_signals=False)
-    with queue.replace_connector(_connector(database, max_size=concurrency + 2)) as app:
+    with _bound(_connector(database, max_size=concurrency + 2)) as app:
         async with app.open_async():
             await app.run_worker_async(**options)
 
