@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 
 from bench import (
+    risk_portfolio,
     section_writes,
     telco_eval,
     transcript_ingest,
@@ -24,6 +25,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     vector_store.NAME: vector_store.run,
     transcript_search.NAME: transcript_search.run,
     telco_eval.NAME: telco_eval.run,
+    risk_portfolio.NAME: risk_portfolio.run,
 }
 
 

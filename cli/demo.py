@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,12 +25,16 @@ from planning import directory
 from planning.autofill import fill_from_portfolio
 from planning.records import NewPlan, PlanRecord
 from planning.service import PlanService
+from risk.digest import compose_digest
+from risk.digest_render import to_markdown
+from risk.scoring import score_portfolio
 
 DEMO_FISCAL_YEAR = 2026
 DEMO_CSE = "tracey.bland@example.com"
 DEMO_CAM = "anu.pradhan@example.com"
 DEMO_ACCOUNT = "Barwon Health"
 DEMO_QUERY = "pathology results delayed by the interface"
+DEMO_DIGEST_DAYS = 30
 
 
 def _print_report(report: SeedReport) -> None:
@@ -62,9 +66,11 @@ def demo_command() -> None:
     print_plan(account)
     print_plan(territory)
     _meetings_tour(today)
+    _risk_tour(today)
     console.print(
         "Next: [bold]chasen plans list[/bold], [bold]chasen plans show ID[/bold], "
-        "[bold]chasen stakeholders --client NAME[/bold], [bold]chasen search QUERY[/bold]."
+        "[bold]chasen stakeholders --client NAME[/bold], [bold]chasen search QUERY[/bold], "
+        "[bold]chasen risk score[/bold], [bold]chasen digest --owner EMAIL --dry-run[/bold]."
     )
 
 
@@ -98,6 +104,26 @@ def _meetings_tour(today: date) -> None:
         ["client", "meeting", "speakers", "passage"],
         [[h.client, h.held_on, ", ".join(h.speakers), h.text[:90]] for h in hits],
     )
+
+
+def _risk_tour(today: date) -> None:
+    """Score the portfolio a month ago and today, then print the CAM's digest of the month."""
+    month_ago = today - timedelta(days=DEMO_DIGEST_DAYS)
+    with database() as db:
+        with transaction(db.sessions) as session:
+            score_portfolio(session, as_of=month_ago)
+        with transaction(db.sessions) as session:
+            report = score_portfolio(session, as_of=today)
+        with transaction(db.sessions) as session:
+            digest = compose_digest(
+                session, _user(session, DEMO_CAM), period_start=month_ago, period_end=today
+            )
+    console.print(
+        f"[bold]Churn risk[/bold] of {len(report.predictions)} clients "
+        f"(model v{report.model_version}: {report.model_description}): "
+        + ", ".join(f"{count} {band}" for band, count in sorted(report.counts().items()))
+    )
+    print(to_markdown(digest))
 
 
 def _filled_plan(session: Session, owner_email: str, today: date, **subject: Any) -> PlanRecord:

@@ -64,7 +64,7 @@ def test_log_odds_are_the_base_plus_one_term_per_column() -> None:
 def test_the_one_driving_column_explains_the_riskiest_rows() -> None:
     rng = np.random.default_rng(11)
     n = 800
-    columns = tuple(Column(f"x{j}", "numeric") for j in range(4)) + (Column("c", "categorical"),)
+    columns = (*(Column(f"x{j}", "numeric") for j in range(4)), Column("c", "categorical"))
     rows = np.empty((n, 5), dtype=object)
     for j in range(4):
         rows[:, j] = list(rng.normal(size=n))
@@ -98,8 +98,12 @@ def test_dumps_and_loads_round_trip_and_refuse_damage() -> None:
     model = AdditiveRiskModel(table.columns, seed=2).fit(table.rows, table.y)
     data = model.dumps()
     restored = AdditiveRiskModel.loads(data)
-    np.testing.assert_array_equal(restored.predict_proba(table.rows), model.predict_proba(table.rows))
-    np.testing.assert_array_equal(restored.contributions(table.rows), model.contributions(table.rows))
+    np.testing.assert_array_equal(
+        restored.predict_proba(table.rows), model.predict_proba(table.rows)
+    )
+    np.testing.assert_array_equal(
+        restored.contributions(table.rows), model.contributions(table.rows)
+    )
 
     tampered = bytearray(data)
     tampered[-40] ^= 0xFF

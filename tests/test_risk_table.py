@@ -19,10 +19,11 @@ HEADER = ["account", "seats", "plan", "churned"]
 
 def good_rows(n: int = 40, positives: int = 10) -> list[list[str]]:
     """``n`` well-formed rows of HEADER, the first ``positives`` of them churned."""
+    plans = ("basic", "pro", "team")
     return [
-        [f"A{i:03d}", str(10 + i % 7), ("basic", "pro", "team")[i % 3], "yes" if i < positives else "no"]
+        [f"A{i:03d}", str(10 + i % 7), plans[i % 3], "yes" if i < positives else "no"]
         for i in range(n)
-    ]  # fmt: skip
+    ]
 
 
 def write(tmp_path: Path, rows: Sequence[Sequence[str]], header: Sequence[str] = HEADER) -> Path:
