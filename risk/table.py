@@ -96,8 +96,8 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _read(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], str]:
-    """Header, (row number, stripped fields) of each non-blank record, and the delimiter."""
+def _read(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], list[str]]:
+    """Header, (row number, stripped fields) of each non-blank record, and how it was read."""
     if not path.is_file():
         raise _fail(path, f"no such file ({path})")
     raw = path.read_bytes()
@@ -105,12 +105,16 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], str]:
         raise _fail(path, "the file is empty")
     if b"\0" in raw[:4096]:
         raise _fail(path, "not a CSV file (binary content)")
+    how = []
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")  # spreadsheets still export Windows-1252
+        how.append("read as Windows-1252 text (not UTF-8)")
     first = text.lstrip("\r\n").split("\n", 1)[0]
     delimiter = max(",;\t|", key=first.count)  # the delimiter the header uses most
+    if delimiter != ",":
+        how.append(f"read as {delimiter!r}-separated values")
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as error:
@@ -125,7 +129,7 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], str]:
             raise _fail(path, f"row {row} has {len(fields)} fields, the header has {len(header)}")
     if not body:
         raise _fail(path, "a header but no rows")
-    return header, body, delimiter
+    return header, body, how
 
 
 def _check_header(path: Path, header: list[str], first: str) -> None:
@@ -250,10 +254,7 @@ def _typed(
 def load_table(path: Path, label: str, id_column: str | None = None) -> LabelledTable:
     """Read a CSV with a yes/no ``label`` column; every other column but ``id_column`` is a
     candidate feature, typed numeric or categorical from its values."""
-    header, body, delimiter = _read(path)
-    notes: list[str] = []
-    if delimiter != ",":
-        notes.append(f"read as {delimiter!r}-separated values")
+    header, body, notes = _read(path)
     label_at = _find(path, header, label, "label")
     id_at = None
     if id_column is not None:

@@ -1,8 +1,8 @@
 """Scheduled risk work on the job queue: daily scoring, and each digest sent once per period.
 
 ``risk.digest_tick`` runs every few minutes on some worker; for every active schedule whose
-latest period has not been sent it defers ``risk.send_digest`` with a queueing lock per
-(schedule, period), so a backlog of ticks queues it once. Sending claims the period's
+latest period has not been sent, and is not already queued, it defers ``risk.send_digest``,
+so a backlog of ticks queues it once. Sending claims the period's
 ``digest_deliveries`` row under a row lock and marks it sent in the same transaction, so two
 workers on two machines never both send it. A Slack failure is recorded on that row (visible in
 ``chasen digest status``) and retried with backoff when retrying can help.
@@ -11,20 +11,24 @@ workers on two machines never both send it. A Slack failure is recorded on that 
 from __future__ import annotations
 
 import asyncio
-import logging
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Final
 
 from procrastinate import BaseRetryStrategy, JobContext, RetryDecision
 from procrastinate.jobs import Job
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.database import transaction
+from core.errors import ChaSenError, ConfigurationError
+from core.models import DigestDelivery, DigestSchedule, User
 from core.settings import get_settings
 from risk.digest import compose_digest
 from risk.digest_render import chart_png, fallback_text, to_blocks
 from risk.schedules import (
+    Period,
     active_schedules,
     claim_delivery,
     get_schedule,
@@ -34,10 +38,8 @@ from risk.schedules import (
     was_sent,
 )
 from risk.scoring import score_portfolio
-from scheduler.queue import AlreadyEnqueued, job_database, queue
+from scheduler.queue import job_database, queue
 from scheduler.slack_delivery import DeliveryError, SlackPoster, poster_from_settings
-
-log = logging.getLogger(__name__)
 
 DIGEST_TICK_CRON: Final = "*/10 * * * *"
 SCORING_CRON: Final = "0 4 * * *"
@@ -77,11 +79,12 @@ def deliver_digest(
     period_end: datetime,
     poster: SlackPoster,
 ) -> str:
-    """Send one period's digest at most once; return what happened (sent, skipped, failed).
+    """Send one period's digest at most once; return "sent" or "skipped" (sent already, or
+    being sent by another worker).
 
-    A failure is recorded and committed first, then raised, so the job queue can retry it.
+    The period's delivery row stays locked from the claim to the commit that marks it sent. A
+    failure is recorded and committed first, then raised, so the job queue can retry it.
     """
-    failure: DeliveryError | None = None
     with transaction(sessions) as session:
         schedule, user = get_schedule(session, schedule_id)
         period = period_ending(schedule.cron, schedule_zone(schedule, user), period_end)
@@ -90,42 +93,70 @@ def deliver_digest(
             return "skipped"
         delivery.attempts += 1
         delivery.updated_at = datetime.now(UTC)
-        destination = schedule.channel or user.slack_user_id or get_settings().slack.digest_channel
-        if destination is None:
-            delivery.status = "failed"
-            delivery.last_error = (
-                f"no Slack destination for {user.email}: set their Slack user id or a channel"
-            )
-            return "failed"
-        digest = compose_digest(
-            session,
-            user,
-            period_start=period.start.date(),
-            period_end=period.end.date(),
-            scope=schedule.scope,
-            region=schedule.region,
-        )
-        try:
-            posted = poster.post(
-                destination,
-                text=fallback_text(digest),
-                blocks=to_blocks(digest),
-                image_png=chart_png(digest) if digest.clients else None,
-                image_title=f"Risk across {digest.clients} clients",
-            )
-        except DeliveryError as error:
-            if error.posted is None:
-                delivery.status, delivery.last_error = "failed", error.message
-                failure = error
-            else:  # the message is out; only its chart failed, so do not send it again
-                posted = error.posted
-                delivery.last_error = f"chart not attached: {error.message}"
-        if failure is None:
-            delivery.status, delivery.channel = "sent", posted.channel
-            delivery.message_ts, delivery.sent_at = posted.ts, datetime.now(UTC)
+        failure = _send(session, delivery, schedule, user, period, poster)
     if failure is not None:
         raise failure
     return "sent"
+
+
+def _send(
+    session: Session,
+    delivery: DigestDelivery,
+    schedule: DigestSchedule,
+    user: User,
+    period: Period,
+    poster: SlackPoster,
+) -> ChaSenError | None:
+    """Compose and post the digest, recording the outcome on ``delivery``; return the error."""
+    destination = schedule.channel or user.slack_user_id or get_settings().slack.digest_channel
+    if destination is None:
+        delivery.status = "failed"
+        delivery.last_error = (
+            f"no Slack destination for {user.email}: set their Slack user id, the "
+            "schedule's channel or SLACK_DIGEST_CHANNEL"
+        )
+        return ConfigurationError(delivery.last_error)
+    digest = compose_digest(
+        session,
+        user,
+        period_start=period.start.date(),
+        period_end=period.end.date(),
+        scope=schedule.scope,
+        region=schedule.region,
+    )
+    try:
+        posted = poster.post(
+            destination,
+            text=fallback_text(digest),
+            blocks=to_blocks(digest),
+            image_png=chart_png(digest) if digest.clients else None,
+            image_title=f"Risk across {digest.clients} clients",
+        )
+    except DeliveryError as error:
+        if error.posted is None:
+            delivery.status, delivery.last_error = "failed", error.message
+            return error
+        # The message is out and only its chart failed: never send the message again.
+        posted = error.posted
+        delivery.last_error = f"chart not attached: {error.message}"
+    delivery.status, delivery.channel = "sent", posted.channel
+    delivery.message_ts, delivery.sent_at = posted.ts, datetime.now(UTC)
+    return None
+
+
+def _queued(sessions: sessionmaker[Session], args: dict[str, str]) -> bool:
+    """Whether this digest already waits in the queue or is being sent."""
+    with transaction(sessions) as session:
+        return bool(
+            session.scalar(
+                text(
+                    "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE task_name = "
+                    "'risk.send_digest' AND status IN ('todo', 'doing') "
+                    "AND args = CAST(:args AS jsonb))"
+                ),
+                {"args": json.dumps(args)},
+            )
+        )
 
 
 @queue.periodic(cron=DIGEST_TICK_CRON, periodic_id="risk-digest-tick")
@@ -136,14 +167,12 @@ async def digest_tick(context: JobContext, timestamp: int) -> int:
     now = datetime.fromtimestamp(timestamp, UTC)
     queued = 0
     for schedule_id, period_end in await asyncio.to_thread(due_digests, database.sessions, now):
-        lock = f"risk.send_digest:{schedule_id}:{period_end.isoformat()}"
-        try:
-            await send_digest.configure(queueing_lock=lock).defer_async(
-                schedule_id=str(schedule_id), period_end=period_end.isoformat()
-            )
-            queued += 1
-        except AlreadyEnqueued:
-            log.debug("digest %s already queued", lock)
+        args = {"schedule_id": str(schedule_id), "period_end": period_end.isoformat()}
+        # Not a queueing lock: procrastinate cannot requeue a retried job past one (#1446).
+        if await asyncio.to_thread(_queued, database.sessions, args):
+            continue
+        await send_digest.defer_async(**args)
+        queued += 1
     return queued
 
 

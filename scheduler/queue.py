@@ -9,12 +9,11 @@ Task modules decorate functions with :data:`queue` at import time and list thems
 
     @queue.periodic(cron="0 7 * * 1-5")  # weekdays 07:00 UTC; the worker defers it
     @queue.task(
-        name="risk.send_digest",
-        lock="risk-digest",            # never two at once
-        queueing_lock="risk-digest",   # never queued twice
+        name="risk.rescore",
+        lock="risk.rescore",  # never two at once
         retry=RetryStrategy(max_attempts=4, exponential_wait=5, retry_exceptions={OSError}),
     )
-    def send_digest(timestamp: int) -> None:  # periodic tasks receive their cron tick
+    def rescore(timestamp: int) -> None:  # periodic tasks receive their cron tick
         ...
 
 Deferring from ordinary code (CLI, tests, the API) is synchronous::
@@ -37,8 +36,13 @@ Semantics worth knowing before writing a task:
   ``task.configure(lock=f"client-{client_id}")``.
 - **"Never queued twice": ``queueing_lock``.** At most one job with that key may wait in the
   queue (status ``todo``); deferring another raises :class:`AlreadyEnqueued` until the first
-  starts. Periodic tasks use it so a backlog of ticks does not pile up. Use both together for
-  "at most one waiting and one running".
+  starts (a periodic tick that meets it is skipped quietly). With ``lock`` as well: at most one
+  waiting and one running.
+- **queueing_lock and retries do not mix** (procrastinate 3.10, issues #1446 and #1543): a
+  retry puts its job back to ``todo``; if another job with the same queueing lock was queued
+  while it ran, that violates the unique index, the worker cannot record the outcome and the
+  job stays ``doing`` for good. Give a retried task a ``lock``, not a ``queueing_lock``, or make
+  sure nothing defers its key while it runs.
 - **Deferring from a job.** Inside a task call ``other.defer(...)`` (or ``await
   other.defer_async(...)`` in an async task) directly: the worker's connection is open.
 - **Transactions.** A task owns its transaction: run with ``pass_context=True`` and open it

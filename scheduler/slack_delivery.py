@@ -237,7 +237,7 @@ def _api_error(method: str, destination: str, exc: SlackApiError) -> DeliveryErr
 def poster_from_settings(settings: SlackSettings | None = None) -> SlackPoster:
     """A poster for the configured workspace; ConfigurationError without a bot token."""
     settings = settings or get_settings().slack
-    if settings.bot_token is None:
+    if settings.bot_token is None or not settings.bot_token.get_secret_value():
         raise ConfigurationError(
             "SLACK_BOT_TOKEN is not set: ChaSen needs a bot token (xoxb-...) to post to Slack."
         )

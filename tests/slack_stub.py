@@ -50,6 +50,8 @@ class SlackStub:
     valid_tokens: set[str] = field(default_factory=lambda: {VALID_TOKEN})
     calls: list[SlackCall] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    """Messages accepted by ``chat.postMessage`` (channel id, ts, text, blocks)."""
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     _counter: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -104,8 +106,10 @@ def _answer(stub: SlackStub, method: str, params: dict[str, Any]) -> dict[str, A
         user = str(params["users"]).split(",")[0]
         return {"ok": True, "channel": {"id": "D" + user[1:]}}
     if method == "chat.postMessage":
-        ts = f"1700000000.{stub.next_id():06d}"
-        return {"ok": True, "channel": channel_id(str(params["channel"])), "ts": ts}
+        message = {**params, "channel": channel_id(str(params["channel"]))}
+        message["ts"] = f"1700000000.{stub.next_id():06d}"
+        stub.messages.append(message)
+        return {"ok": True, "channel": message["channel"], "ts": message["ts"]}
     if method == "files.getUploadURLExternal":
         file_id = f"F{stub.next_id():08d}"
         upload_url = stub.api_url.replace("/api/", f"/upload/{file_id}")

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -335,3 +336,62 @@ def test_unknown_clients_and_missing_files_are_clear_errors(cli: Cli, tmp_path: 
         "ingest", "transcript", str(EASTERN), "--client", "Eastern Health", "--date", "22/9"
     )
     assert "--date must be a date like 2026-10-14" in assert_failed_cleanly(bad_date, 4)
+
+
+# --- churn risk and digests ----------------------------------------------------------------
+
+
+def test_risk_score_show_and_a_digest_dry_run(cli: Cli, tmp_path: Path) -> None:
+    month_ago = (date.today() - timedelta(days=30)).isoformat()
+    cli.ok("risk", "score", "--as-of", month_ago)
+    scored = cli.json("risk", "score", "--json")
+    assert "scorecard" in scored["model"]
+    assert sum(scored["counts"].values()) == len(scored["clients"]) > 0
+    worst = scored["clients"][0]
+    assert worst["band"] in {"high", "critical"} and worst["reasons"]
+
+    shown = cli.json("risk", "show", "--client", worst["client"], "--json")
+    assert shown["band"] == worst["band"]
+    assert [r["text"] for r in shown["reasons"]] == worst["reasons"]
+
+    chart = tmp_path / "risk.png"
+    digest = cli.ok(
+        "digest",
+        "--owner",
+        "anu.pradhan@example.com",
+        "--dry-run",
+        "--since",
+        month_ago,
+        "--until",
+        date.today().isoformat(),
+        "--chart",
+        str(chart),
+    ).stdout
+    assert digest.startswith("# Risk digest: your clients")
+    assert "Portfolio:" in digest
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    blocks = json.loads(
+        cli.ok(
+            "digest", "--owner", "anu.pradhan@example.com", "--dry-run", "--format", "blocks"
+        ).stdout
+    )["blocks"]
+    assert blocks[0]["type"] == "header"
+
+
+def test_digest_and_risk_errors_are_clear(cli: Cli) -> None:
+    unknown = cli("digest", "--owner", "nobody@example.com", "--dry-run")
+    assert "no user with e-mail nobody@example.com" in assert_failed_cleanly(unknown, 3)
+    bad_cron = cli("digest", "schedule", "--user", "anu.pradhan@example.com", "--cron", "every day")
+    assert "not a valid cron expression" in assert_failed_cleanly(bad_cron, 4)
+    bad_zone = cli(
+        "digest", "schedule", "--user", "anu.pradhan@example.com", "--timezone", "Mars/Olympus"
+    )
+    assert "unknown time zone 'Mars/Olympus'" in assert_failed_cleanly(bad_zone, 4)
+    no_destination = cli(
+        "digest", "--owner", "anu.pradhan@example.com", SLACK_BOT_TOKEN="xoxb-test"
+    )
+    assert "no Slack destination" in assert_failed_cleanly(no_destination, 9)
+    (failed,) = cli.json("digest", "status", "--json")
+    assert failed["status"] == "failed" and "no Slack destination" in failed["last_error"]
+    too_little = cli("risk", "train")
+    assert "too little labelled history" in assert_failed_cleanly(too_little, 4)

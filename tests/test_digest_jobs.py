@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.bootstrap import Database
 from core.database import transaction
+from core.errors import ConfigurationError
 from core.models import DigestDelivery
 from core.settings import get_settings
 from risk.digest_render import DRAFT_INTERVENTION_ACTION
@@ -67,7 +68,9 @@ def database(engine: Engine, committed_factory: sessionmaker[Session]) -> Iterat
     _empty_queue(engine)
 
 
-def scheduled_owner(sessions: sessionmaker[Session], *, slack_id: str | None = "U0CAM1") -> uuid.UUID:
+def scheduled_owner(
+    sessions: sessionmaker[Session], *, slack_id: str | None = "U0CAM1"
+) -> uuid.UUID:
     """A CAM in Melbourne with one client that became critical last week, and a schedule."""
     with transaction(sessions) as session:
         owner = make_user(session, "Anu Pradhan", role="CAM")
@@ -133,7 +136,9 @@ def test_two_workers_at_once_send_one_digest(
     assert len(stub.calls_to("chat.postMessage")) == 1
 
 
-def test_a_rate_limit_is_waited_out(committed_factory: sessionmaker[Session], stub: SlackStub) -> None:
+def test_a_rate_limit_is_waited_out(
+    committed_factory: sessionmaker[Session], stub: SlackStub
+) -> None:
     schedule_id = scheduled_owner(committed_factory)
     stub.fail("chat.postMessage", status=429, error="ratelimited", retry_after=1)
     assert deliver_digest(committed_factory, schedule_id, END, poster(stub)) == "sent"
@@ -161,7 +166,8 @@ def test_an_owner_without_a_slack_id_is_a_visible_failure(
     committed_factory: sessionmaker[Session], stub: SlackStub
 ) -> None:
     schedule_id = scheduled_owner(committed_factory, slack_id=None)
-    assert deliver_digest(committed_factory, schedule_id, END, poster(stub)) == "failed"
+    with pytest.raises(ConfigurationError, match="no Slack destination"):
+        deliver_digest(committed_factory, schedule_id, END, poster(stub))
     (failed,) = delivery_rows(committed_factory)
     assert failed.last_error is not None and "no Slack destination" in failed.last_error
     assert stub.calls_to("chat.postMessage") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -31,6 +32,7 @@ from scheduler.queue import (
     open_queue,
     queue,
     run_worker,
+    run_worker_async,
 )
 from scheduler.tasks import ping
 
@@ -54,6 +56,17 @@ def always_fails(run: int) -> None:
     raise RuntimeError("the service is down")
 
 
+@queue.task(name="tests.fan_out")
+def fan_out(messages: list[str], through_open_queue: bool) -> None:
+    """Defers a ping per message from inside a job, directly or through open_queue."""
+    for message in messages:
+        if through_open_queue:
+            with open_queue():  # inside a worker: reuses its open connector
+                ping.defer(message=message)
+        else:
+            ping.defer(message=message)
+
+
 def _empty_queue(engine: Engine) -> None:
     with engine.begin() as connection:
         connection.execute(
@@ -65,8 +78,16 @@ def _empty_queue(engine: Engine) -> None:
 
 
 @pytest.fixture
-def database(engine: Engine, committed_factory: sessionmaker[Session]) -> Iterator[Database]:
-    """The test database as a worker sees it; the queue and the tables emptied around it."""
+def database(
+    engine: Engine, committed_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Database]:
+    """The test database as a worker sees it; the queue and the tables emptied around it.
+
+    The workers here defer no periodic jobs: the registered ones (digests, scoring) would add
+    jobs of their own whenever a tick is due.
+    """
+    load_task_modules()
+    monkeypatch.setattr(queue.periodic_registry, "periodic_tasks", {})
     _empty_queue(engine)
     yield Database(engine=engine, sessions=committed_factory, embedded=True)
     _empty_queue(engine)
@@ -96,6 +117,29 @@ def test_a_deferred_job_runs_on_a_worker_that_drains_the_queue(database: Databas
     with database.engine.connect() as connection:
         names = connection.scalars(text("SELECT name FROM clients")).all()
     assert names == ["Deferred Health"]
+
+
+def test_an_async_worker_runs_inside_an_event_loop(database: Database) -> None:
+    with open_queue(database):
+        ping.defer(message="from the loop")
+
+    asyncio.run(run_worker_async(database, wait=False))
+
+    assert jobs(database.engine) == [("ping", "succeeded", 1)]
+
+
+@pytest.mark.parametrize("through_open_queue", [False, True])
+def test_a_job_can_defer_more_jobs(database: Database, through_open_queue: bool) -> None:
+    with open_queue(database):
+        fan_out.defer(messages=["a", "b"], through_open_queue=through_open_queue)
+
+    run_worker(database, wait=False)
+
+    assert jobs(database.engine) == [
+        ("tests.fan_out", "succeeded", 1),
+        ("ping", "succeeded", 1),
+        ("ping", "succeeded", 1),
+    ]
 
 
 def test_a_failing_job_is_retried_then_ends_failed(database: Database) -> None:

@@ -48,7 +48,7 @@ def portfolio(session: Session) -> tuple[User, dict[str, Client]]:
 
 
 def test_digest_lists_the_periods_changes_not_a_dump(session: Session) -> None:
-    owner, clients = portfolio(session)
+    owner, _ = portfolio(session)
     digest = compose_digest(session, owner, period_start=START, period_end=END)
     assert digest.clients == 3  # only the owner's clients
     kinds = {item.client_name: item.kind for item in digest.items}
@@ -85,7 +85,7 @@ def test_digest_renders_as_markdown_blocks_and_a_chart(session: Session) -> None
 
 
 def test_region_digest_for_managers_covers_the_region(session: Session) -> None:
-    owner, _ = portfolio(session)
+    portfolio(session)
     manager = make_user(session, "Regional Manager", role="manager")
     digest = compose_digest(
         session, manager, period_start=START, period_end=END, scope="region", region="Victoria"

@@ -149,7 +149,7 @@ def test_training_needs_enough_labelled_history(session: Session) -> None:
         RenewalOutcome(client_id=client.id, renewal_date=date(2025, 12, 1), outcome="churned")  # type: ignore[attr-defined]
     )
     session.flush()
-    with pytest.raises(ValidationError, match="too little labelled history.*1 renewals"):
+    with pytest.raises(ValidationError, match=r"too little labelled history.*1 renewals"):
         train_portfolio_model(session)
 
 

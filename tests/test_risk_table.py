@@ -173,12 +173,18 @@ def test_identifier_constant_and_empty_columns_are_dropped_with_notes(tmp_path: 
     assert "notes: dropped, missing in 119 of 120 rows" in notes
 
 
-def test_semicolon_separated_files_are_read_and_say_so(tmp_path: Path) -> None:
+def test_windows_semicolon_exports_are_read_and_say_so(tmp_path: Path) -> None:
+    rows = good_rows()
+    rows[0][2] = "entrée"
     path = tmp_path / "export.csv"
-    path.write_text("\n".join(";".join(r) for r in [HEADER, *good_rows()]))
+    path.write_bytes("\n".join(";".join(r) for r in [HEADER, *rows]).encode("cp1252"))
     table = load_table(path, "churned", "account")
     assert len(table.y) == 40
-    assert "read as ';'-separated values" in table.notes
+    assert table.rows[0, 1] == "entrée"
+    assert table.notes[:2] == (
+        "read as Windows-1252 text (not UTF-8)",
+        "read as ';'-separated values",
+    )
 
 
 def test_a_fifth_missing_in_both_kinds_of_column_still_trains(tmp_path: Path) -> None:

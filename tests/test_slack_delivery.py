@@ -41,7 +41,7 @@ def test_posting_to_a_user_opens_the_dm_and_posts_text_and_blocks(stub: SlackStu
     assert message.headers["content-type"].startswith("application/json")
     assert message.params == {"channel": "D024BE7LH", "text": "Churn risk digest", "blocks": BLOCKS}
     assert posted == PostedMessage(channel="D024BE7LH", ts=posted.ts, file_id=None)
-    assert posted.ts.startswith("1700000000.")
+    assert stub.messages == [{**message.params, "ts": posted.ts}]
 
 
 def test_a_channel_name_is_posted_to_directly_and_answered_with_its_id(stub: SlackStub) -> None:
@@ -60,7 +60,30 @@ def test_a_rate_limit_is_waited_out_and_the_message_posted_once(stub: SlackStub)
     attempts = stub.calls_to("chat.postMessage")
     assert len(attempts) == 2
     assert attempts[0].params == attempts[1].params
-    assert posted.channel == "C0DIGEST"
+    assert [(m["channel"], m["ts"]) for m in stub.messages] == [(posted.channel, posted.ts)]
+
+
+def test_a_rate_limit_that_outlasts_the_retries_is_retryable(stub: SlackStub) -> None:
+    stub.fail("chat.postMessage", status=429, retry_after=0, times=10)
+
+    with pytest.raises(DeliveryError, match="ratelimited") as caught:
+        poster_for(stub).post("C0DIGEST", text="digest", blocks=None)
+
+    assert caught.value.retryable is True
+    assert len(stub.calls_to("chat.postMessage")) == 3
+    assert stub.messages == []
+
+
+def test_an_unreachable_slack_is_retried_then_retryable() -> None:
+    with running_slack_stub() as stopped:
+        api_url = stopped.api_url  # nothing listens there once the block ends
+    poster = SlackPoster(VALID_TOKEN, api_url=api_url, max_retries=1, backoff_s=0.01)
+
+    with pytest.raises(DeliveryError, match="connection_error") as caught:
+        poster.post("C0DIGEST", text="digest", blocks=None)
+
+    assert caught.value.retryable is True
+    assert caught.value.slack_error == "connection_error"
 
 
 def test_server_errors_that_outlast_the_retries_are_retryable(stub: SlackStub) -> None:

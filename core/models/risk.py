@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, Literal, get_args
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     Float,
@@ -93,7 +94,7 @@ class RiskPrediction(Base):
         Index("idx_risk_predictions_client", "client_id", text("scored_at DESC")),
     )
 
-    id: Mapped[int] = mapped_column(Integer, Identity(always=True), primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     model_version: Mapped[int] = mapped_column(ForeignKey("risk_models.version"))
     as_of: Mapped[date] = mapped_column(Date)
@@ -147,7 +148,7 @@ class DigestDelivery(Base):
         Index("idx_digest_deliveries_status", "status", "updated_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, Identity(always=True), primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     schedule_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("digest_schedules.id", ondelete="CASCADE")
     )
