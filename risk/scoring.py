@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -86,7 +85,8 @@ def score_portfolio(
 
 def predict(model: StoredModel, features: Sequence[ClientFeatures]) -> list[Prediction]:
     """Predictions of a stored model (scorecard or trained) for these clients."""
-    scorable = [f for f in features if f.missing_data() is None]
+    missing = {f.client_id: f.missing_data() for f in features}
+    scorable = [f for f in features if missing[f.client_id] is None]
     scored = _trained(model, scorable) if model.kind == "trained" else _scorecard(model, scorable)
     unscored = [
         Prediction(
@@ -98,12 +98,34 @@ def predict(model: StoredModel, features: Sequence[ClientFeatures]) -> list[Pred
             None,
             None,
             [],
-            {**f.as_json(), "missing": f"not enough data: {f.missing_data()}"},
+            {**f.as_json(), "missing": f"not enough data: {why}"},
         )
         for f in features
-        if f.missing_data() is not None
+        if (why := missing[f.client_id]) is not None
     ]
     return scored + unscored
+
+
+def _scored(
+    model: StoredModel,
+    f: ClientFeatures,
+    *,
+    score: float,
+    band: str,
+    pushes: dict[str, float],
+    probability: float | None = None,
+) -> Prediction:
+    return Prediction(
+        f.client_id,
+        f.as_of,
+        model.version,
+        "scored",
+        probability,
+        score,
+        band,
+        reasons(f, pushes),
+        f.as_json(),
+    )
 
 
 def _scorecard(model: StoredModel, features: Sequence[ClientFeatures]) -> list[Prediction]:
@@ -111,18 +133,9 @@ def _scorecard(model: StoredModel, features: Sequence[ClientFeatures]) -> list[P
     for f in features:
         earned = scorecard.points(f)
         points = scorecard.score(earned)
+        pushes = {k: float(v) for k, v in earned.items()}
         predictions.append(
-            Prediction(
-                f.client_id,
-                f.as_of,
-                model.version,
-                "scored",
-                None,
-                points,
-                band_of(points, POINTS_BANDS),
-                reasons(f, {k: float(v) for k, v in earned.items()}),
-                f.as_json(),
-            )
+            _scored(model, f, score=points, band=band_of(points, POINTS_BANDS), pushes=pushes)
         )
     return predictions
 
@@ -135,25 +148,14 @@ def _trained(model: StoredModel, features: Sequence[ClientFeatures]) -> list[Pre
     rows = np.array([f.row(names) for f in features], dtype=object)
     probabilities = fitted.predict_proba(rows)
     contributions = fitted.contributions(rows)
-    predictions = []
-    for f, p, pushes in zip(features, probabilities, contributions, strict=True):
-        probability = float(p)
-        predictions.append(
-            Prediction(
-                f.client_id,
-                f.as_of,
-                model.version,
-                "scored",
-                round(probability, 4),
-                round(100 * probability, 1),
-                band_of(probability, PROBABILITY_BANDS),
-                reasons(f, {n: float(c) for n, c in zip(names, pushes, strict=True)}),
-                f.as_json(),
-            )
+    return [
+        _scored(
+            model,
+            f,
+            score=round(100 * float(p), 1),
+            band=band_of(float(p), PROBABILITY_BANDS),
+            pushes={n: float(c) for n, c in zip(names, pushes, strict=True)},
+            probability=round(float(p), 4),
         )
-    return predictions
-
-
-def finite(value: float | None) -> float | None:
-    """A number that JSON can carry (NaN becomes ``None``)."""
-    return None if value is None or math.isnan(value) else value
+        for f, p, pushes in zip(features, probabilities, contributions, strict=True)
+    ]
