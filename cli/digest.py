@@ -17,9 +17,9 @@ from core.models import User
 from planning.directory import find_user_by_email
 from risk.digest import Digest, compose_digest
 from risk.digest_render import chart_png, to_blocks, to_markdown
+from risk.schedule_repository import deliveries
 from risk.schedules import (
     DEFAULT_CRON,
-    deliveries,
     latest_period,
     schedule_of,
     upsert_schedule,

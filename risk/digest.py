@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final, Literal
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.models import Client, User
-from core.models import RiskModel as StoredModel
 from risk.actions import next_action
 from risk.bands import HIGH_RISK, rank
+from risk.feature_repository import clients_in_scope
+from risk.model_store import models_by_version
 from risk.prediction_repository import latest_predictions
 
 RENEWAL_WINDOW_DAYS: Final = 90
@@ -81,18 +81,6 @@ class Digest:
         return f"Risk digest: {about}, {self.period_start:%-d %b} to {self.period_end:%-d %b %Y}"
 
 
-def clients_in_scope(
-    session: Session, recipient: User, scope: str, region: str | None
-) -> list[Client]:
-    """An owner's clients (as CSE or CAM), or a region's."""
-    query = select(Client).order_by(Client.name)
-    if scope == "region":
-        query = query.where(Client.region == region)
-    else:
-        query = query.where(or_(Client.cse_id == recipient.id, Client.cam_id == recipient.id))
-    return list(session.scalars(query))
-
-
 def compose_digest(
     session: Session,
     recipient: User,
@@ -103,7 +91,7 @@ def compose_digest(
     region: str | None = None,
 ) -> Digest:
     """The recipient's digest for the period, from stored predictions."""
-    clients = clients_in_scope(session, recipient, scope, region)
+    clients = clients_in_scope(session, recipient.id, region if scope == "region" else None)
     ids = [c.id for c in clients]
     now = latest_predictions(session, ids, period_end)
     before = latest_predictions(session, ids, period_start)
@@ -166,5 +154,4 @@ def _item(
 def _model_label(session: Session, versions: set[int]) -> str:
     if not versions:
         return "no predictions yet"
-    models = session.scalars(select(StoredModel).where(StoredModel.version.in_(versions)))
-    return "; ".join(f"v{m.version} {m.description}" for m in models)
+    return "; ".join(f"v{m.version} {m.description}" for m in models_by_version(session, versions))

@@ -12,12 +12,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
-from sqlalchemy import text
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
-from core.models import OPEN_STAGES
+from core.models import OPEN_STAGES, Client
 from risk.features import ClientFeatures
 
 STALE_DAYS: Final = 120
@@ -161,6 +161,37 @@ def feature_rows(
 def all_client_ids(session: Session) -> list[uuid.UUID]:
     """Every client, by name."""
     return list(session.scalars(text("SELECT id FROM clients ORDER BY name")))
+
+
+def clients_in_scope(
+    session: Session, owner_id: uuid.UUID, region: str | None = None
+) -> list[Client]:
+    """A region's clients, or else an owner's (as CSE or CAM), by name."""
+    query = select(Client).order_by(Client.name)
+    if region is not None:
+        return list(session.scalars(query.where(Client.region == region)))
+    return list(
+        session.scalars(query.where(or_(Client.cse_id == owner_id, Client.cam_id == owner_id)))
+    )
+
+
+class Renewal(NamedTuple):
+    """One labelled renewal."""
+
+    client_id: uuid.UUID
+    renewal_date: date
+    outcome: str  # 'renewed' or 'churned'
+
+
+def renewal_outcomes(session: Session) -> list[Renewal]:
+    """Every labelled renewal, by client and date."""
+    rows = session.execute(
+        text(
+            "SELECT client_id, renewal_date, outcome FROM renewal_outcomes "
+            "ORDER BY client_id, renewal_date"
+        )
+    )
+    return [Renewal(*row) for row in rows]
 
 
 def to_features(row: dict[str, Any]) -> ClientFeatures:

@@ -82,6 +82,14 @@ def get_model(session: Session, version: int) -> StoredModel:
     return model
 
 
+def models_by_version(session: Session, versions: set[int]) -> list[StoredModel]:
+    """These stored versions, oldest first."""
+    query = (
+        select(StoredModel).where(StoredModel.version.in_(versions)).order_by(StoredModel.version)
+    )
+    return list(session.scalars(query))
+
+
 def list_models(session: Session) -> list[StoredModel]:
     """Every stored model, newest first."""
     return list(session.scalars(select(StoredModel).order_by(StoredModel.version.desc())))

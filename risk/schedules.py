@@ -14,11 +14,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core.errors import NotFoundError, ValidationError
 from core.models import DigestDelivery, DigestSchedule, User
+from risk import schedule_repository as repo
 
 DEFAULT_CRON = "0 8 * * 1"
 """Mondays at 08:00 in the recipient's time zone."""
@@ -87,7 +87,7 @@ def upsert_schedule(
         raise ValidationError(f"scope must be 'owner' or 'region', not {scope!r}")
     if (scope == "region") != (region is not None):
         raise ValidationError("a region digest needs --region; an owner digest takes none")
-    schedule = _find(session, user, scope, region)
+    schedule = repo.find_schedule(session, user.id, scope, region)
     if schedule is None:
         schedule = DigestSchedule(user_id=user.id, scope=scope, region=region)
         session.add(schedule)
@@ -101,41 +101,16 @@ def schedule_of(session: Session, user: User, region: str | None = None) -> Dige
     """The person's schedule for their own clients (or a region), created with the defaults
     (Mondays 08:00 their time, to their DMs) if they have none."""
     scope = "region" if region else "owner"
-    found = _find(session, user, scope, region)
+    found = repo.find_schedule(session, user.id, scope, region)
     return found or upsert_schedule(session, user, scope=scope, region=region)
-
-
-def _find(session: Session, user: User, scope: str, region: str | None) -> DigestSchedule | None:
-    return session.scalars(
-        select(DigestSchedule).where(
-            DigestSchedule.user_id == user.id,
-            DigestSchedule.scope == scope,
-            DigestSchedule.region.is_not_distinct_from(region),
-        )
-    ).first()
-
-
-def active_schedules(session: Session) -> list[tuple[DigestSchedule, User]]:
-    """Every active schedule with its recipient."""
-    rows = session.execute(
-        select(DigestSchedule, User)
-        .join(User, User.id == DigestSchedule.user_id)
-        .where(DigestSchedule.active, User.active)
-        .order_by(User.email, DigestSchedule.scope)
-    )
-    return [(schedule, user) for schedule, user in rows]
 
 
 def get_schedule(session: Session, schedule_id: uuid.UUID) -> tuple[DigestSchedule, User]:
     """A schedule and its recipient; unknown ids are a NotFoundError."""
-    row = session.execute(
-        select(DigestSchedule, User)
-        .join(User, User.id == DigestSchedule.user_id)
-        .where(DigestSchedule.id == schedule_id)
-    ).first()
-    if row is None:
+    found = repo.schedule_with_user(session, schedule_id)
+    if found is None:
         raise NotFoundError(f"no digest schedule {schedule_id}")
-    return row[0], row[1]
+    return found
 
 
 def claim_delivery(
@@ -143,19 +118,7 @@ def claim_delivery(
 ) -> DigestDelivery | None:
     """Lock this period's delivery row for sending, or ``None`` when it was sent already or
     another worker holds it right now. The lock lasts until the caller's transaction ends."""
-    session.execute(
-        text(
-            "INSERT INTO digest_deliveries (schedule_id, period_start, period_end) "
-            "VALUES (:schedule, :start, :end) ON CONFLICT (schedule_id, period_end) DO NOTHING"
-        ),
-        {"schedule": schedule.id, "start": period.start, "end": period.end},
-    )
-    delivery = session.scalars(
-        select(DigestDelivery)
-        .where(DigestDelivery.schedule_id == schedule.id, DigestDelivery.period_end == period.end)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    ).first()
+    delivery = repo.lock_delivery(session, schedule.id, period.start, period.end)
     if delivery is None or delivery.status == "sent":
         return None
     return delivery
@@ -163,25 +126,4 @@ def claim_delivery(
 
 def was_sent(session: Session, schedule: DigestSchedule, period: Period) -> bool:
     """Whether this period's digest has gone out."""
-    status = session.scalar(
-        select(DigestDelivery.status).where(
-            DigestDelivery.schedule_id == schedule.id, DigestDelivery.period_end == period.end
-        )
-    )
-    return status == "sent"
-
-
-def deliveries(
-    session: Session, *, status: str | None = None, limit: int = 50
-) -> list[tuple[DigestDelivery, DigestSchedule, User]]:
-    """Recent deliveries with their schedule and recipient, newest first."""
-    query = (
-        select(DigestDelivery, DigestSchedule, User)
-        .join(DigestSchedule, DigestSchedule.id == DigestDelivery.schedule_id)
-        .join(User, User.id == DigestSchedule.user_id)
-        .order_by(DigestDelivery.updated_at.desc(), DigestDelivery.id.desc())
-        .limit(limit)
-    )
-    if status is not None:
-        query = query.where(DigestDelivery.status == status)
-    return [(d, s, u) for d, s, u in session.execute(query)]
+    return repo.delivery_status(session, schedule.id, period.end) == "sent"

@@ -13,13 +13,12 @@ from datetime import timedelta
 from typing import Any, Final
 
 import numpy as np
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core.errors import ValidationError
 from risk import model_store
 from risk.evaluation import evaluate
-from risk.feature_repository import feature_rows, to_features
+from risk.feature_repository import feature_rows, renewal_outcomes, to_features
 from risk.features import FEATURE_NAMES, FEATURE_SET, feature_columns
 from risk.learner import AdditiveRiskModel
 from risk.table import LabelledTable
@@ -42,12 +41,7 @@ class TrainingReport:
 
 def labelled_history(session: Session, horizon_days: int = HORIZON_DAYS) -> LabelledTable:
     """Every labelled renewal as a row of features as of ``horizon_days`` before it."""
-    outcomes = session.execute(
-        text(
-            "SELECT client_id, renewal_date, outcome FROM renewal_outcomes "
-            "ORDER BY client_id, renewal_date"
-        )
-    ).all()
+    outcomes = renewal_outcomes(session)
     churned = sum(o.outcome == "churned" for o in outcomes)
     if len(outcomes) < MIN_OUTCOMES or min(churned, len(outcomes) - churned) < MIN_PER_CLASS:
         raise ValidationError(

@@ -27,9 +27,9 @@ from core.models import DigestDelivery, DigestSchedule, User
 from core.settings import get_settings
 from risk.digest import compose_digest
 from risk.digest_render import chart_png, fallback_text, to_blocks
+from risk.schedule_repository import active_schedules
 from risk.schedules import (
     Period,
-    active_schedules,
     claim_delivery,
     get_schedule,
     latest_period,
