@@ -12,9 +12,10 @@ import typer
 from cli.options import JsonFlag, parse_date
 from cli.output import print_json, print_table
 from cli.session import database, unit_of_work
-from core.errors import NotFoundError, ValidationError
+from core.database import transaction
+from core.errors import ValidationError
 from core.models import User
-from planning.directory import find_user_by_email
+from planning.directory import get_user_by_email
 from risk.digest import Digest, compose_digest
 from risk.digest_render import chart_png, to_blocks, to_markdown
 from risk.schedule_repository import deliveries
@@ -22,6 +23,7 @@ from risk.schedules import (
     DEFAULT_CRON,
     latest_period,
     schedule_of,
+    schedule_zone,
     upsert_schedule,
 )
 
@@ -31,14 +33,6 @@ app = typer.Typer(
 )
 
 Format = Literal["markdown", "blocks", "json"]
-
-
-def user_by_email(session: object, email: str) -> User:
-    """The user with this e-mail, or a NotFoundError naming it."""
-    user = find_user_by_email(session, email)  # type: ignore[arg-type]
-    if user is None:
-        raise NotFoundError(f"no user with e-mail {email}")
-    return user
 
 
 @app.callback()
@@ -73,7 +67,7 @@ def digest_command(
         _send_now(owner, region)
         return
     with unit_of_work() as session:
-        user = user_by_email(session, owner)
+        user = get_user_by_email(session, owner)
         start, end = _period(user, parse_date(since, "--since"), parse_date(until, "--until"))
         scope = "region" if region else "owner"
         digest = compose_digest(
@@ -90,12 +84,12 @@ def _send_now(owner: str, region: str | None) -> None:
     from scheduler.slack_delivery import poster_from_settings
 
     poster = poster_from_settings()
-    with unit_of_work() as session:
-        user = user_by_email(session, owner)
-        schedule = schedule_of(session, user, region)
-        schedule_id = schedule.id
-        period = latest_period(schedule.cron, schedule.timezone or user.timezone, datetime.now(UTC))
     with database() as db:
+        with transaction(db.sessions) as session:
+            user = get_user_by_email(session, owner)
+            schedule = schedule_of(session, user, region)
+            schedule_id = schedule.id
+            period = latest_period(schedule.cron, schedule_zone(schedule, user), datetime.now(UTC))
         outcome = deliver_digest(db.sessions, schedule_id, period.end, poster)
     print(f"digest for {owner}, period ending {period.end:%Y-%m-%d %H:%M %Z}: {outcome}")
 
@@ -148,7 +142,7 @@ def schedule_command(
 ) -> None:
     """Create or change a digest schedule."""
     with unit_of_work() as session:
-        recipient = user_by_email(session, user)
+        recipient = get_user_by_email(session, user)
         schedule = upsert_schedule(
             session,
             recipient,
@@ -158,7 +152,7 @@ def schedule_command(
             timezone=timezone,
             channel=channel,
         )
-        zone = schedule.timezone or recipient.timezone
+        zone = schedule_zone(schedule, recipient)
         print(f"digest for {recipient.email}: {schedule.cron} ({zone}) -> {channel or 'DM'}")
 
 

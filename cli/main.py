@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from cli import db, demo, digest, people, plans, risk_portfolio, transcripts, worker
+from cli import db, demo, digest, people, plans, transcripts, worker
 from cli import risk as risk_cli
 from cli.output import errors
 from core.errors import (
@@ -37,7 +37,6 @@ app.command("seed-demo")(demo.seed_command)
 app.add_typer(transcripts.ingest_app, name="ingest")
 app.command("stakeholders")(transcripts.stakeholders_command)
 app.command("search")(transcripts.search_command)
-risk_portfolio.register(risk_cli.app)
 app.add_typer(risk_cli.app, name="risk")
 app.add_typer(digest.app, name="digest")
 app.command("worker")(worker.worker_command)

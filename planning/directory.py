@@ -64,6 +64,14 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return repo.user_by_email(session, email.strip().lower())
 
 
+def get_user_by_email(session: Session, email: str) -> User:
+    """The user with this e-mail (any case); NotFoundError otherwise."""
+    user = find_user_by_email(session, email)
+    if user is None:
+        raise NotFoundError(f"no user with e-mail {email}", email=email)
+    return user
+
+
 def add_user(session: Session, data: NewUser | dict[str, object]) -> User:
     """Add a user; a taken e-mail or Slack id is a ConflictError."""
     spec = data if isinstance(data, NewUser) else parse(NewUser, data, "User")

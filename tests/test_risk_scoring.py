@@ -4,6 +4,7 @@ models, stored predictions and their reasons."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +17,8 @@ from risk import model_store
 from risk.feature_repository import feature_rows, to_features
 from risk.features import ClientFeatures
 from risk.scoring import score_portfolio
-from risk.training import train_portfolio_model
+from risk.table import load_table
+from risk.training import train_portfolio_model, train_table_model
 from tests.factories import make_client
 from tests.risk_history import add_meeting_with, add_readings, add_support
 
@@ -171,3 +173,22 @@ def test_a_model_trained_on_renewal_history_finds_the_drivers(session: Session) 
     assert drivers & {"health_score", "health_change_90d", "nps", "sla_breaches_90d"}
     probabilities = [p.probability for p in scored.predictions if p.probability is not None]
     assert all(0 < p < 1 for p in probabilities)
+
+
+def test_a_model_trained_on_a_table_is_stored_under_the_tables_name(
+    session: Session, tmp_path: Path
+) -> None:
+    rows = ["id,usage,plan,churned"] + [
+        f"c{i},{i % 50},{'basic' if i % 3 else 'pro'},{'yes' if i % 50 < 15 else 'no'}"
+        for i in range(200)
+    ]
+    csv = tmp_path / "accounts.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    report = train_table_model(session, load_table(csv, "churned", "id"), seed=3)
+    stored = model_store.get_model(session, report.version)
+    assert stored.feature_set == "table:accounts.csv" and stored.trained_rows == 200
+    assert stored.params["features"] == ["usage", "plan"]
+    assert report.metrics["roc_auc"] > 0.9  # usage alone decides the label
+    assert model_store.load(stored).predict_proba(load_table(csv, "churned", "id").rows).shape == (
+        200,
+    )
