@@ -9,12 +9,18 @@ import psycopg
 from sqlalchemy.orm import Session
 
 
+def driver_connection(session: Session) -> psycopg.Connection[Any]:
+    """The psycopg connection under the session's transaction (for COPY and driver types)."""
+    record = session.connection().connection
+    conn: psycopg.Connection[Any] = record.driver_connection  # type: ignore[assignment]
+    return conn
+
+
 def copy_rows(
     session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
     """COPY ``rows`` into ``table`` in the session's transaction (Python values, text format)."""
-    record = session.connection().connection
-    conn: psycopg.Connection[Any] = record.driver_connection  # type: ignore[assignment]
-    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with driver_connection(session).cursor().copy(statement) as copy:
         for row in rows:
             copy.write_row(row)

@@ -13,6 +13,7 @@ from pgvector.psycopg import register_vector
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from core import bulk
 from core.models import Meeting, TranscriptChunk
 from ingest.transcripts.chunking import Chunk
 from ingest.transcripts.embedding import Vectors
@@ -41,8 +42,8 @@ class ChunkTarget:
 
 def driver_connection(session: Session) -> psycopg.Connection[Any]:
     """The psycopg connection under the session's transaction, with pgvector's types loaded."""
+    conn = bulk.driver_connection(session)
     record = session.connection().connection
-    conn: psycopg.Connection[Any] = record.driver_connection  # type: ignore[assignment]
     if not record.info.get("pgvector"):
         register_vector(conn)
         record.info["pgvector"] = True
