@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import schema
+from core.bootstrap import Database
 from core.database import make_engine, session_factory
 from core.embedded import stop_embedded
 from core.models import Base
@@ -24,6 +25,7 @@ from core.settings import DatabaseSettings
 from ingest.transcripts.chunking import Chunker
 from ingest.transcripts.embedding import LocalEmbedder
 from ingest.transcripts.service import TranscriptIngestor
+from scheduler.queue import load_task_modules, queue
 
 
 @pytest.fixture(scope="session")
@@ -93,3 +95,30 @@ def local_embedder() -> LocalEmbedder:
 def ingestor(local_embedder: LocalEmbedder) -> TranscriptIngestor:
     """The transcript pipeline with the local embedder and small chunks (more of them)."""
     return TranscriptIngestor(local_embedder, Chunker(size=120, overlap=30))
+
+
+def empty_queue(engine: Engine) -> None:
+    """Remove every job, event and worker of the job queue."""
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "TRUNCATE procrastinate_jobs, procrastinate_events, "
+                "procrastinate_periodic_defers, procrastinate_workers CASCADE"
+            )
+        )
+
+
+@pytest.fixture
+def queue_database(
+    engine: Engine, committed_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Database]:
+    """The test database as a worker sees it; the queue and the tables emptied around it.
+
+    The workers here defer no periodic jobs: the registered ones (digests, scoring) would add
+    jobs of their own whenever a tick is due.
+    """
+    load_task_modules()
+    monkeypatch.setattr(queue.periodic_registry, "periodic_tasks", {})
+    empty_queue(engine)
+    yield Database(engine=engine, sessions=committed_factory, embedded=True)
+    empty_queue(engine)

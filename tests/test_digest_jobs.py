@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.bootstrap import Database
@@ -49,23 +49,6 @@ def stub() -> Iterator[SlackStub]:
 
 def poster(stub: SlackStub) -> SlackPoster:
     return SlackPoster(VALID_TOKEN, api_url=stub.api_url, max_retries=2, backoff_s=0.01)
-
-
-def _empty_queue(engine: Engine) -> None:
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "TRUNCATE procrastinate_jobs, procrastinate_events, "
-                "procrastinate_periodic_defers, procrastinate_workers CASCADE"
-            )
-        )
-
-
-@pytest.fixture
-def database(engine: Engine, committed_factory: sessionmaker[Session]) -> Iterator[Database]:
-    _empty_queue(engine)
-    yield Database(engine=engine, sessions=committed_factory, embedded=True)
-    _empty_queue(engine)
 
 
 def scheduled_owner(
@@ -174,24 +157,24 @@ def test_an_owner_without_a_slack_id_is_a_visible_failure(
 
 
 def test_the_periodic_tick_queues_the_digest_and_a_worker_sends_it(
-    database: Database, stub: SlackStub, monkeypatch: pytest.MonkeyPatch
+    queue_database: Database, stub: SlackStub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", VALID_TOKEN)
     monkeypatch.setenv("SLACK_API_URL", stub.api_url)
     get_settings.cache_clear()
     try:
-        scheduled_owner(database.sessions)
+        scheduled_owner(queue_database.sessions)
         tick = int((END + timedelta(minutes=5)).timestamp())
-        with open_queue(database):
+        with open_queue(queue_database):
             digest_tick.defer(timestamp=tick)
             digest_tick.configure(queueing_lock="second-tick").defer(timestamp=tick + 600)
-        run_worker(database, wait=False)
+        run_worker(queue_database, wait=False)
     finally:
         get_settings.cache_clear()
     assert len(stub.calls_to("chat.postMessage")) == 1
-    (delivery,) = delivery_rows(database.sessions)
+    (delivery,) = delivery_rows(queue_database.sessions)
     assert delivery.status == "sent"
-    with database.engine.connect() as connection:
+    with queue_database.engine.connect() as connection:
         statuses = connection.execute(
             text("SELECT task_name, status FROM procrastinate_jobs ORDER BY id")
         ).all()

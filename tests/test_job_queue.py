@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +18,6 @@ import pytest
 from procrastinate import JobContext, RetryStrategy
 from procrastinate.jobs import Job
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
 
 from core import schema
 from core.bootstrap import Database
@@ -28,7 +27,6 @@ from scheduler.queue import (
     AlreadyEnqueued,
     conninfo,
     job_database,
-    load_task_modules,
     open_queue,
     queue,
     run_worker,
@@ -67,32 +65,6 @@ def fan_out(messages: list[str], through_open_queue: bool) -> None:
             ping.defer(message=message)
 
 
-def _empty_queue(engine: Engine) -> None:
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "TRUNCATE procrastinate_jobs, procrastinate_events, "
-                "procrastinate_periodic_defers, procrastinate_workers CASCADE"
-            )
-        )
-
-
-@pytest.fixture
-def database(
-    engine: Engine, committed_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Database]:
-    """The test database as a worker sees it; the queue and the tables emptied around it.
-
-    The workers here defer no periodic jobs: the registered ones (digests, scoring) would add
-    jobs of their own whenever a tick is due.
-    """
-    load_task_modules()
-    monkeypatch.setattr(queue.periodic_registry, "periodic_tasks", {})
-    _empty_queue(engine)
-    yield Database(engine=engine, sessions=committed_factory, embedded=True)
-    _empty_queue(engine)
-
-
 def jobs(engine: Engine, task: str | None = None) -> list[tuple[str, str, int]]:
     """(task, status, attempts) of every job (or every job of ``task``), oldest first."""
     with engine.connect() as connection:
@@ -106,52 +78,55 @@ def jobs(engine: Engine, task: str | None = None) -> list[tuple[str, str, int]]:
         return [(row.task_name, str(row.status), row.attempts) for row in rows]
 
 
-def test_a_deferred_job_runs_on_a_worker_that_drains_the_queue(database: Database) -> None:
-    with open_queue(database):
+def test_a_deferred_job_runs_on_a_worker_that_drains_the_queue(queue_database: Database) -> None:
+    with open_queue(queue_database):
         add_client.defer(name="Deferred Health")
         ping.defer()
 
-    run_worker(database, wait=False)
+    run_worker(queue_database, wait=False)
 
-    assert jobs(database.engine) == [("tests.add_client", "succeeded", 1), ("ping", "succeeded", 1)]
-    with database.engine.connect() as connection:
+    assert jobs(queue_database.engine) == [
+        ("tests.add_client", "succeeded", 1),
+        ("ping", "succeeded", 1),
+    ]
+    with queue_database.engine.connect() as connection:
         names = connection.scalars(text("SELECT name FROM clients")).all()
     assert names == ["Deferred Health"]
 
 
-def test_an_async_worker_runs_inside_an_event_loop(database: Database) -> None:
-    with open_queue(database):
+def test_an_async_worker_runs_inside_an_event_loop(queue_database: Database) -> None:
+    with open_queue(queue_database):
         ping.defer(message="from the loop")
 
-    asyncio.run(run_worker_async(database, wait=False))
+    asyncio.run(run_worker_async(queue_database, wait=False))
 
-    assert jobs(database.engine) == [("ping", "succeeded", 1)]
+    assert jobs(queue_database.engine) == [("ping", "succeeded", 1)]
 
 
 @pytest.mark.parametrize("through_open_queue", [False, True])
-def test_a_job_can_defer_more_jobs(database: Database, through_open_queue: bool) -> None:
-    with open_queue(database):
+def test_a_job_can_defer_more_jobs(queue_database: Database, through_open_queue: bool) -> None:
+    with open_queue(queue_database):
         fan_out.defer(messages=["a", "b"], through_open_queue=through_open_queue)
 
-    run_worker(database, wait=False)
+    run_worker(queue_database, wait=False)
 
-    assert jobs(database.engine) == [
+    assert jobs(queue_database.engine) == [
         ("tests.fan_out", "succeeded", 1),
         ("ping", "succeeded", 1),
         ("ping", "succeeded", 1),
     ]
 
 
-def test_a_failing_job_is_retried_then_ends_failed(database: Database) -> None:
+def test_a_failing_job_is_retried_then_ends_failed(queue_database: Database) -> None:
     FAILED_RUNS.clear()
-    with open_queue(database):
+    with open_queue(queue_database):
         always_fails.defer(run=1)
 
-    run_worker(database, wait=False)
+    run_worker(queue_database, wait=False)
 
     assert FAILED_RUNS == [1, 1, 1]
-    assert jobs(database.engine) == [("tests.always_fails", "failed", 3)]
-    with database.engine.connect() as connection:
+    assert jobs(queue_database.engine) == [("tests.always_fails", "failed", 3)]
+    with queue_database.engine.connect() as connection:
         events = connection.scalars(
             text("SELECT type::text FROM procrastinate_events ORDER BY id")
         ).all()
@@ -176,32 +151,34 @@ def test_the_retry_strategy_backs_off_exponentially() -> None:
     assert waits == [3, 9, 27, None]  # three retries, then the job is failed
 
 
-def test_a_queueing_lock_refuses_a_second_job_while_the_first_waits(database: Database) -> None:
-    with open_queue(database):
+def test_a_queueing_lock_refuses_a_second_job_while_the_first_waits(
+    queue_database: Database,
+) -> None:
+    with open_queue(queue_database):
         ping.configure(queueing_lock="weekly-digest").defer()
         with pytest.raises(AlreadyEnqueued):
             ping.configure(queueing_lock="weekly-digest").defer()
         ping.configure(queueing_lock="another-team").defer()
 
-        run_worker(database, wait=False)
+        run_worker(queue_database, wait=False)
         # Once the first has run, the same key may be queued again.
         ping.configure(queueing_lock="weekly-digest").defer()
 
-    assert jobs(database.engine) == [
+    assert jobs(queue_database.engine) == [
         ("ping", "succeeded", 1),
         ("ping", "succeeded", 1),
         ("ping", "todo", 0),
     ]
 
 
-def test_a_worker_takes_jobs_from_its_queues_only(database: Database) -> None:
-    with open_queue(database):
+def test_a_worker_takes_jobs_from_its_queues_only(queue_database: Database) -> None:
+    with open_queue(queue_database):
         ping.configure(queue="digests").defer()
         ping.defer()
 
-    run_worker(database, queues=["digests"], wait=False)
+    run_worker(queue_database, queues=["digests"], wait=False)
 
-    with database.engine.connect() as connection:
+    with queue_database.engine.connect() as connection:
         rows = connection.execute(
             text("SELECT queue_name, status::text FROM procrastinate_jobs ORDER BY id")
         ).all()
