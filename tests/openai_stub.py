@@ -9,14 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import numpy as np
+
+from tests.loopback import serving
 
 WORD = re.compile(r"[a-z0-9]+")
 
@@ -85,13 +86,6 @@ def _handler(stub: OpenAIStub) -> type[BaseHTTPRequestHandler]:
 def running_stub(dim: int = 1536) -> Iterator[OpenAIStub]:
     """Serve the stub on a free loopback port for the duration of the block."""
     stub = OpenAIStub(base_url="", dim=dim)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
-    stub.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(stub)) as address:
+        stub.base_url = f"{address}/v1"
         yield stub
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

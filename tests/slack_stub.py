@@ -15,9 +15,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.loopback import serving
 
 VALID_TOKEN = "xoxb-chasen-test"
 
@@ -190,16 +192,6 @@ def _parse(content_type: str, body: bytes) -> dict[str, Any]:
 def running_slack_stub() -> Iterator[SlackStub]:
     """Serve the stub on a free loopback port for the duration of the block."""
     stub = SlackStub()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
-    stub.api_url = f"http://127.0.0.1:{server.server_address[1]}/api/"
-    # A short poll interval makes shutdown (and so each test) quick.
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
+    with serving(_handler(stub)) as address:
+        stub.api_url = f"{address}/api/"
         yield stub
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
