@@ -11,14 +11,12 @@ workers on two machines never both send it. A Slack failure is recorded on that 
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Final
 
 from procrastinate import BaseRetryStrategy, JobContext, RetryDecision
 from procrastinate.jobs import Job
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.database import transaction
@@ -38,7 +36,7 @@ from risk.schedules import (
     was_sent,
 )
 from risk.scoring import score_portfolio
-from scheduler.queue import job_database, queue
+from scheduler.queue import job_database, job_pending, queue
 from scheduler.slack_delivery import DeliveryError, SlackPoster, poster_from_settings
 
 DIGEST_TICK_CRON: Final = "*/10 * * * *"
@@ -144,21 +142,6 @@ def _send(
     return None
 
 
-def _queued(sessions: sessionmaker[Session], args: dict[str, str]) -> bool:
-    """Whether this digest already waits in the queue or is being sent."""
-    with transaction(sessions) as session:
-        return bool(
-            session.scalar(
-                text(
-                    "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE task_name = "
-                    "'risk.send_digest' AND status IN ('todo', 'doing') "
-                    "AND args = CAST(:args AS jsonb))"
-                ),
-                {"args": json.dumps(args)},
-            )
-        )
-
-
 @queue.periodic(cron=DIGEST_TICK_CRON, periodic_id="risk-digest-tick")
 @queue.task(name="risk.digest_tick", queueing_lock="risk.digest_tick", pass_context=True)
 async def digest_tick(context: JobContext, timestamp: int) -> int:
@@ -169,7 +152,7 @@ async def digest_tick(context: JobContext, timestamp: int) -> int:
     for schedule_id, period_end in await asyncio.to_thread(due_digests, database.sessions, now):
         args = {"schedule_id": str(schedule_id), "period_end": period_end.isoformat()}
         # Not a queueing lock: procrastinate cannot requeue a retried job past one (#1446).
-        if await asyncio.to_thread(_queued, database.sessions, args):
+        if await asyncio.to_thread(job_pending, database.sessions, send_digest.name, args):
             continue
         await send_digest.defer_async(**args)
         queued += 1

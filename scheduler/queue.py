@@ -53,6 +53,7 @@ Semantics worth knowing before writing a task:
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -60,15 +61,18 @@ from typing import Any
 from procrastinate import App, JobContext, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
 from psycopg.conninfo import make_conninfo
-from sqlalchemy import URL, make_url
+from sqlalchemy import URL, make_url, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.bootstrap import Database, open_database
+from core.database import transaction
 from core.settings import get_settings
 
 __all__ = [
     "AlreadyEnqueued",
     "conninfo",
     "job_database",
+    "job_pending",
     "load_task_modules",
     "open_queue",
     "queue",
@@ -240,3 +244,21 @@ def job_database(context: JobContext) -> Database:
     if not isinstance(database, Database):
         raise RuntimeError("this job is not running in a ChaSen worker (see run_worker)")
     return database
+
+
+def job_pending(sessions: sessionmaker[Session], task_name: str, args: dict[str, Any]) -> bool:
+    """Whether a job of this task with exactly these arguments waits in the queue or runs.
+
+    A stand-in for a queueing lock where the task retries: procrastinate cannot requeue a
+    retried job while another job holds its queueing lock (procrastinate #1446).
+    """
+    with transaction(sessions) as session:
+        return bool(
+            session.scalar(
+                text(
+                    "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE task_name = :task "
+                    "AND status IN ('todo', 'doing') AND args = CAST(:args AS jsonb))"
+                ),
+                {"task": task_name, "args": json.dumps(args)},
+            )
+        )
