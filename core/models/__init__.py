@@ -1,5 +1,14 @@
 """Typed SQLAlchemy models of every table. The Alembic migrations own the schema."""
 
+from core.models.agent import (
+    APPROVAL_STATUSES,
+    AgentRun,
+    ApprovalKind,
+    ApprovalRequest,
+    ApprovalStatus,
+    GraphName,
+    RunStatus,
+)
 from core.models.base import Base
 from core.models.meetings import (
     EvidenceKind,
@@ -49,11 +58,16 @@ from core.models.risk import (
 )
 
 __all__ = [
+    "APPROVAL_STATUSES",
     "BANDS",
     "MEDDPICC_DIMENSIONS",
     "OPEN_STAGES",
     "READINESS_SCORES",
     "STAGES",
+    "AgentRun",
+    "ApprovalKind",
+    "ApprovalRequest",
+    "ApprovalStatus",
     "Band",
     "Base",
     "Client",
@@ -66,6 +80,7 @@ __all__ = [
     "DigestSchedule",
     "DigestScope",
     "EvidenceKind",
+    "GraphName",
     "MeddpiccRole",
     "MeddpiccScore",
     "Meeting",
@@ -82,6 +97,7 @@ __all__ = [
     "RiskModel",
     "RiskPrediction",
     "Role",
+    "RunStatus",
     "Side",
     "Stage",
     "Stakeholder",

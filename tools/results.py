@@ -1,0 +1,45 @@
+"""How tools answer the model: compact records within a token budget, errors as text."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec
+
+from core.budget import Record, fit_records
+from core.errors import ChaSenError
+
+P = ParamSpec("P")
+
+
+def render(title: str, records: Sequence[Record], budget: int, empty: str = "none") -> str:
+    """``title`` then the records that fit ``budget`` (whole records, most important first)."""
+    if not records:
+        return f"{title}\n{empty}"
+    fitted = fit_records(records, budget)
+    return f"{title}\n{fitted.joined()}"
+
+
+def error_text(error: ChaSenError) -> str:
+    """A domain error as a result the model can read and act on."""
+    return f"ERROR ({error.code}): {error.message}"
+
+
+def readable_errors(fn: Callable[P, str]) -> Callable[P, str]:
+    """Turn the domain errors a tool raises into its result instead of failing the run."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> str:
+        try:
+            return fn(*args, **kwargs)
+        except ChaSenError as error:
+            return error_text(error)
+
+    return wrapper
+
+
+def money(value: Any) -> str:
+    """An amount as ``$1,234,567`` (no cents), or ``?`` when unknown."""
+    if value is None:
+        return "?"
+    return f"${float(value):,.0f}"
