@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, make_url
+from psycopg.conninfo import make_conninfo
+from sqlalchemy import URL, Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +33,28 @@ def resolve_url(settings: DatabaseSettings) -> str:
     if settings.url is not None:
         return normalise_url(settings.url.get_secret_value())
     return start_embedded(settings.data_dir, settings.name)
+
+
+def conninfo(url: URL | str, *, connect_timeout_s: int | None = None) -> str:
+    """A libpq connection string for a SQLAlchemy or libpq URL.
+
+    The embedded server's URLs name a unix socket as ``?host=/path``, which libpq reads as a
+    keyword while the ``+psycopg`` driver suffix is SQLAlchemy's alone: rebuilding the string
+    from the URL's parts serves both kinds of URL.
+    """
+    parsed = make_url(url) if isinstance(url, str) else url
+    params: dict[str, Any] = {
+        "host": parsed.host,
+        "port": parsed.port,
+        "user": parsed.username,
+        "password": parsed.password,
+        "dbname": parsed.database,
+    }
+    for key, value in parsed.query.items():
+        params[key] = value if isinstance(value, str) else value[-1]
+    if connect_timeout_s is not None:
+        params.setdefault("connect_timeout", connect_timeout_s)
+    return make_conninfo("", **{k: v for k, v in params.items() if v not in (None, "")})
 
 
 def describe_url(url: str) -> str:

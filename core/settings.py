@@ -57,6 +57,11 @@ class OpenAISettings(BaseSettings):
         default="text-embedding-3-small",
         validation_alias=AliasChoices("CHASEN_OPENAI_EMBEDDING_MODEL", "OPENAI_EMBEDDING_MODEL"),
     )
+    chat_model: str = Field(
+        default="gpt-4o-mini",
+        validation_alias=AliasChoices("CHASEN_CHAT_MODEL", "OPENAI_CHAT_MODEL"),
+        description="Chat model the agent uses on that service.",
+    )
     timeout_s: float = Field(default=30.0, gt=0)
     max_retries: int = Field(default=2, ge=0)
 

@@ -16,8 +16,11 @@ from risk.learner import AdditiveRiskModel
 SCORECARD_DESCRIPTION = "default scorecard (documented weights; not trained)"
 
 
-def scorecard_model(session: Session) -> StoredModel:
-    """The stored version of today's scorecard weights, created the first time they are used."""
+def scorecard_model(session: Session, *, create: bool = True) -> StoredModel:
+    """The stored version of today's scorecard weights, created the first time they are used.
+
+    ``create`` False (readers that store nothing) gives an unsaved version 0 instead.
+    """
     params = scorecard.params()
     found = session.scalars(
         select(StoredModel)
@@ -34,6 +37,9 @@ def scorecard_model(session: Session) -> StoredModel:
         params=params,
         metrics={},
     )
+    if not create:
+        model.version = 0
+        return model
     session.add(model)
     session.flush()
     return model

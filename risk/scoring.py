@@ -58,11 +58,15 @@ class ScoringReport:
         return dict(counts)
 
 
-def choose_model(session: Session, version: int | None = None) -> StoredModel:
-    """The given version, else the newest trained portfolio model, else the scorecard."""
+def choose_model(
+    session: Session, version: int | None = None, *, create: bool = True
+) -> StoredModel:
+    """The given version, else the newest trained portfolio model, else the scorecard (stored
+    the first time unless ``create`` is False)."""
     if version is not None:
         return model_store.get_model(session, version)
-    return model_store.latest_trained(session, FEATURE_SET) or model_store.scorecard_model(session)
+    trained = model_store.latest_trained(session, FEATURE_SET)
+    return trained or model_store.scorecard_model(session, create=create)
 
 
 def score_portfolio(
@@ -74,7 +78,7 @@ def score_portfolio(
     store: bool = True,
 ) -> ScoringReport:
     """Score clients (default: all) as of a date and store each prediction with its inputs."""
-    model = choose_model(session, model_version)
+    model = choose_model(session, model_version, create=store)
     ids = list(client_ids) if client_ids is not None else all_client_ids(session)
     features = [to_features(row) for row in feature_rows(session, [(c, as_of) for c in ids])]
     predictions = predict(model, features)

@@ -60,12 +60,11 @@ from typing import Any
 
 from procrastinate import App, JobContext, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
-from psycopg.conninfo import make_conninfo
-from sqlalchemy import URL, make_url, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.bootstrap import Database, open_database
-from core.database import transaction
+from core.database import conninfo, transaction
 from core.settings import get_settings
 
 __all__ = [
@@ -90,28 +89,6 @@ _DATABASE_KEY = "chasen_database"
 # per process, so code running inside a worker's job must reuse the worker's open connector
 # rather than swap in another under it.
 _bindings = 0
-
-
-def conninfo(url: URL | str, *, connect_timeout_s: int | None = None) -> str:
-    """A libpq connection string for a SQLAlchemy or libpq URL.
-
-    The embedded server's URLs name a unix socket as ``?host=/path``, which libpq reads as a
-    keyword while the ``+psycopg`` driver suffix is SQLAlchemy's alone: rebuilding the string
-    from the URL's parts serves both kinds of URL.
-    """
-    parsed = make_url(url) if isinstance(url, str) else url
-    params: dict[str, Any] = {
-        "host": parsed.host,
-        "port": parsed.port,
-        "user": parsed.username,
-        "password": parsed.password,
-        "dbname": parsed.database,
-    }
-    for key, value in parsed.query.items():
-        params[key] = value if isinstance(value, str) else value[-1]
-    if connect_timeout_s is not None:
-        params.setdefault("connect_timeout", connect_timeout_s)
-    return make_conninfo("", **{k: v for k, v in params.items() if v not in (None, "")})
 
 
 def _connector(database: Database, max_size: int) -> PsycopgConnector:

@@ -70,9 +70,13 @@ def session(engine: Engine) -> Iterator[Session]:
             outer.rollback()
 
 
+CHECKPOINT_TABLES = ("checkpoints", "checkpoint_blobs", "checkpoint_writes")
+
+
 def truncate_all(engine: Engine) -> None:
-    """Empty every table (for tests that really commit)."""
-    names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    """Empty every table, the agent's checkpoints too (for tests that really commit)."""
+    tables = [table.name for table in Base.metadata.sorted_tables]
+    names = ", ".join([*tables, *CHECKPOINT_TABLES])
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {names} CASCADE"))
 

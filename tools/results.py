@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec
 
-from core.budget import Record, fit_records
+from core.budget import Record, count_tokens, fit_records
 from core.errors import ChaSenError
 
 P = ParamSpec("P")
@@ -16,7 +16,7 @@ def render(title: str, records: Sequence[Record], budget: int, empty: str = "non
     """``title`` then the records that fit ``budget`` (whole records, most important first)."""
     if not records:
         return f"{title}\n{empty}"
-    fitted = fit_records(records, budget)
+    fitted = fit_records(records, budget - count_tokens(title))
     return f"{title}\n{fitted.joined()}"
 
 

@@ -1,0 +1,293 @@
+"""Running ChaSen's graphs for a person: chat turns, plan drafts, decisions, what is waiting.
+
+The one entry point the CLI, the API and the Slack app use. Each run is recorded (who, which
+model, tokens in and out, how it ended); a decision is checked (the thread and interrupt exist
+and are still waiting, the person may decide, edited values are valid) before the paused graph
+is resumed, so a bad decision is refused with a clear error and leaves the approval waiting.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
+from sqlalchemy import func, update
+from sqlalchemy.orm import Session
+
+from agent import approvals
+from agent.chat_graph import build_chat_graph
+from agent.context import Budgets, ChaSenContext, ModelSettings
+from agent.draft_graph import build_draft_graph, edited_sections
+from agent.inbox import HumanResponse, edited_args, parse_response
+from agent.state import DraftInput
+from core.bootstrap import Database
+from core.database import transaction
+from core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from core.identity import Person
+from core.models import AgentRun, ApprovalRequest, User
+from planning import permissions
+from planning.service import PlanService
+from tools import proposals
+
+GraphName = Literal["chat", "plan_draft"]
+
+
+@dataclass(frozen=True)
+class PendingDecision:
+    """A proposal waiting for a person: where it waits and what it would do."""
+
+    approval_id: uuid.UUID
+    thread_id: str
+    interrupt_id: str | None
+    graph: str
+    kind: str
+    action: str
+    args: dict[str, Any]
+    description: str
+    plan_id: uuid.UUID | None
+
+    @classmethod
+    def of(cls, row: ApprovalRequest) -> PendingDecision:
+        """From its approval row."""
+        return cls(
+            row.id, row.thread_id, row.interrupt_id, row.graph, row.kind,
+            row.action["action"], row.action["args"], row.description, row.plan_id,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """How a run ended: an answer, or decisions waiting; tokens it used."""
+
+    graph: str
+    thread_id: str
+    run_id: uuid.UUID
+    status: Literal["done", "waiting"]
+    answer: str | None
+    decisions: list[PendingDecision] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    usage: dict[str, int] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class ChaSen:
+    """ChaSen's graphs on one database and checkpointer."""
+
+    def __init__(
+        self,
+        database: Database,
+        checkpointer: BaseCheckpointSaver[Any],
+        *,
+        model: ModelSettings | None = None,
+        budgets: Budgets | None = None,
+        today: date | None = None,
+    ) -> None:
+        self.database = database
+        self.model = model or ModelSettings.from_settings()
+        self.budgets = budgets or Budgets()
+        self.today = today
+        self.graphs: dict[str, CompiledStateGraph[Any, Any, Any, Any]] = {
+            "chat": build_chat_graph(checkpointer),
+            "plan_draft": build_draft_graph(checkpointer),
+        }
+
+    def person(self, email: str) -> Person:
+        """The active user with this e-mail; NotFoundError otherwise."""
+        with self.database.sessions() as session:
+            user = session.query(User).filter(func.lower(User.email) == email.lower()).one_or_none()
+        if user is None or not user.active:
+            raise NotFoundError(f"no active ChaSen user with e-mail {email}", email=email)
+        return Person.of(user)
+
+    def context(self, person: Person) -> ChaSenContext:
+        """The runtime context of a run for ``person``."""
+        return ChaSenContext(
+            user_email=person.email,
+            person=person,
+            sessions=self.database.sessions,
+            today=self.today,
+            model=self.model,
+            budgets=self.budgets,
+        )
+
+    # -- runs --------------------------------------------------------------------------------
+
+    def chat(self, person: Person, text: str, *, thread_id: str | None = None) -> TurnResult:
+        """One chat turn in a thread (a new thread when none is given)."""
+        if not text.strip():
+            raise ValidationError("say something: the message is empty")
+        thread = thread_id or str(uuid.uuid4())
+        return self._run("chat", person, {"messages": [HumanMessage(content=text)]}, thread)
+
+    def draft(
+        self, person: Person, request: DraftInput, *, thread_id: str | None = None
+    ) -> TurnResult:
+        """Draft a plan ("Generate Plan Draft"); it ends waiting for a person's approval."""
+        thread = thread_id or f"draft-{uuid.uuid4()}"
+        return self._run("plan_draft", person, dict(request), thread)
+
+    def resume(
+        self, person: Person, thread_id: str, interrupt_id: str, response: Any
+    ) -> TurnResult:
+        """Answer a waiting decision (accept, edit, response or ignore) as ``person``."""
+        decision = parse_response(response)
+        with transaction(self.database.sessions) as session:
+            row = self._waiting(session, thread_id, interrupt_id)
+            graph: GraphName = "chat" if row.graph == "chat" else "plan_draft"
+            self._check_decision(session, person, row, decision)
+        command: Command[Any] = Command(resume={interrupt_id: decision.model_dump()})
+        return self._run(graph, person, command, thread_id)
+
+    def pending(self, person: Person) -> list[PendingDecision]:
+        """Decisions waiting for ``person`` (what is waiting for me?)."""
+        with self.database.sessions() as session:
+            return [PendingDecision.of(r) for r in approvals.pending_for(session, person)]
+
+    def approval(self, approval_id: uuid.UUID) -> ApprovalRequest:
+        """An approval by id, decided or not; NotFoundError otherwise."""
+        with self.database.sessions() as session:
+            row = approvals.get(session, approval_id)
+        if row is None:
+            raise NotFoundError(f"no approval {approval_id}")
+        return row
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _run(
+        self, graph_name: GraphName, person: Person, payload: Any, thread_id: str
+    ) -> TurnResult:
+        graph = self.graphs[graph_name]
+        config: Any = {"configurable": {"thread_id": thread_id}, "recursion_limit": 50}
+        before = dict(graph.get_state(config).values.get("usage") or {})
+        with transaction(self.database.sessions) as session:
+            run = AgentRun(
+                thread_id=thread_id, graph=graph_name, user_id=person.id, model=self.model.label
+            )
+            session.add(run)
+            session.flush()
+            run_id = run.id
+        try:
+            graph.invoke(payload, config, context=self.context(person))
+        except Exception as error:
+            self._finish(run_id, "failed", {}, error=f"{type(error).__name__}: {error}")
+            raise
+        snapshot = graph.get_state(config)
+        values: dict[str, Any] = dict(snapshot.values)
+        usage = {k: v - before.get(k, 0) for k, v in (values.get("usage") or {}).items()}
+        waiting = [
+            (str(i.value[0]["action_request"]["args"]["approval_id"]), i.id)
+            for i in snapshot.interrupts
+        ]
+        with transaction(self.database.sessions) as session:
+            approvals.note_interrupts(session, thread_id, waiting)
+            decisions = [
+                PendingDecision.of(row)
+                for approval, _ in waiting
+                if (row := approvals.get(session, uuid.UUID(approval))) is not None
+            ]
+        status: Literal["done", "waiting"] = "waiting" if waiting else "done"
+        self._finish(run_id, status, usage)
+        return TurnResult(
+            graph=graph_name,
+            thread_id=thread_id,
+            run_id=run_id,
+            status=status,
+            answer=_answer(graph_name, values, waiting),
+            decisions=decisions,
+            notices=list(values.get("notices") or []),
+            usage=usage,
+            values=values,
+        )
+
+    def _finish(
+        self, run_id: uuid.UUID, status: str, usage: dict[str, int], error: str | None = None
+    ) -> None:
+        with transaction(self.database.sessions) as session:
+            session.execute(
+                update(AgentRun)
+                .where(AgentRun.id == run_id)
+                .values(
+                    status=status,
+                    error=error,
+                    finished_at=func.now(),
+                    input_tokens=usage.get("input_tokens", 0),
+                    output_tokens=usage.get("output_tokens", 0),
+                    model_calls=usage.get("model_calls", 0),
+                )
+            )
+
+    def _waiting(self, session: Session, thread_id: str, interrupt_id: str) -> ApprovalRequest:
+        """The approval this interrupt waits with, locked; refuses unknown or decided ones."""
+        row = approvals.by_interrupt(session, thread_id, interrupt_id)
+        if row is None:
+            row = self._from_checkpoint(session, thread_id, interrupt_id)
+        if row.status != "pending":
+            who = session.get(User, row.decided_by) if row.decided_by else None
+            raise ConflictError(
+                f"This decision was already made ({row.status}"
+                + (f" by {who.name}" if who else "")
+                + (f" at {row.decided_at:%Y-%m-%d %H:%M}" if row.decided_at else "")
+                + "); nothing was applied again",
+                status=row.status,
+                approval_id=row.id,
+            )
+        config: Any = {"configurable": {"thread_id": thread_id}}
+        if interrupt_id not in {i.id for i in self.graphs[row.graph].get_state(config).interrupts}:
+            raise NotFoundError(f"no decision {interrupt_id} is waiting in thread {thread_id}")
+        return row
+
+    def _from_checkpoint(
+        self, session: Session, thread_id: str, interrupt_id: str
+    ) -> ApprovalRequest:
+        config: Any = {"configurable": {"thread_id": thread_id}}
+        known_thread = False
+        for graph in self.graphs.values():
+            snapshot = graph.get_state(config)
+            known_thread = known_thread or bool(snapshot.values)
+            for waiting in snapshot.interrupts:
+                if waiting.id == interrupt_id:
+                    approval = uuid.UUID(waiting.value[0]["action_request"]["args"]["approval_id"])
+                    row = approvals.get(session, approval)
+                    if row is not None:
+                        return row
+        if not known_thread:
+            raise NotFoundError(f"no conversation or draft with thread id {thread_id}")
+        raise NotFoundError(f"no decision {interrupt_id} is waiting in thread {thread_id}")
+
+    @staticmethod
+    def _check_decision(
+        session: Session, person: Person, row: ApprovalRequest, decision: HumanResponse
+    ) -> None:
+        args = {k: v for k, v in row.action["args"].items() if k != "approval_id"}
+        if row.kind == "plan_draft":
+            if row.plan_id is not None:
+                plan = PlanService(session).get_plan(row.plan_id)
+                permissions.check_plan_edit(session, person, plan)
+            elif row.requested_by != person.id:
+                raise PermissionDeniedError(
+                    f"{person.name} did not ask for this draft; only the person who asked for "
+                    "a new plan's draft decides it"
+                )
+            if decision.type == "edit":
+                edited_sections(edited_args(decision))
+            return
+        proposal = proposals.Proposal.model_validate(args)
+        proposals.check_decider(session, person, proposal)
+        if decision.type == "edit":
+            proposals.edited(proposal, edited_args(decision))
+
+
+def _answer(graph: str, values: dict[str, Any], waiting: list[tuple[str, str]]) -> str | None:
+    if graph == "plan_draft":
+        return values.get("outcome") if not waiting else None
+    if waiting:
+        return None
+    messages = values.get("messages") or []
+    last = messages[-1] if messages else None
+    return str(last.content) if isinstance(last, AIMessage) else None
