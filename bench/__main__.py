@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 
 from bench import (
+    agent_turns,
+    plan_drafts,
     risk_portfolio,
     section_writes,
     telco_eval,
@@ -26,6 +28,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     transcript_search.NAME: transcript_search.run,
     telco_eval.NAME: telco_eval.run,
     risk_portfolio.NAME: risk_portfolio.run,
+    agent_turns.NAME: agent_turns.run,
+    plan_drafts.NAME: plan_drafts.run,
 }
 
 

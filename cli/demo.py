@@ -8,6 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from agent.checkpoints import open_checkpointer
+from agent.context import ModelSettings
+from agent.runner import ChaSen
 from cli.output import console, print_table
 from cli.render import print_plan
 from cli.session import database, unit_of_work
@@ -23,6 +26,7 @@ from ingest.transcripts.search import search
 from ingest.transcripts.service import make_ingestor
 from planning import directory
 from planning.autofill import fill_from_portfolio
+from planning.plan_repository import PlanFilters
 from planning.records import NewPlan, PlanRecord
 from planning.service import PlanService
 from risk.digest import compose_digest
@@ -57,20 +61,16 @@ def demo_command() -> None:
         with transaction(db.sessions) as session:
             _print_report(seed_demo(session, today=today))
         with transaction(db.sessions) as session:
-            client = directory.find_client(session, DEMO_ACCOUNT)
-            account = _filled_plan(
-                session, DEMO_CAM, today, plan_type="account", client_id=client.id
-            )
-        with transaction(db.sessions) as session:
             territory = _filled_plan(session, DEMO_CSE, today, plan_type="territory")
-    print_plan(account)
     print_plan(territory)
     _meetings_tour(today)
     _risk_tour(today)
+    _agent_tour(today)
     console.print(
         "Next: [bold]chasen plans list[/bold], [bold]chasen plans show ID[/bold], "
         "[bold]chasen stakeholders --client NAME[/bold], [bold]chasen search QUERY[/bold], "
-        "[bold]chasen risk score[/bold], [bold]chasen digest --owner EMAIL --dry-run[/bold]."
+        "[bold]chasen risk score[/bold], [bold]chasen digest --owner EMAIL --dry-run[/bold], "
+        "[bold]chasen chat --user EMAIL[/bold]."
     )
 
 
@@ -124,6 +124,44 @@ def _risk_tour(today: date) -> None:
         + ", ".join(f"{count} {band}" for band, count in sorted(report.counts().items()))
     )
     print(to_markdown(digest))
+
+
+def _agent_tour(today: date) -> None:
+    """Draft the CAM's account plan through the agent offline, approve it, show the result."""
+    with database() as db, open_checkpointer(db) as checkpointer:
+        chasen = ChaSen(db, checkpointer, model=ModelSettings(offline=True), today=today)
+        cam = chasen.person(DEMO_CAM)
+        drafted = chasen.draft(cam, {"client": DEMO_ACCOUNT, "fiscal_year": DEMO_FISCAL_YEAR})
+        [decision] = drafted.decisions
+        console.print(
+            f"[bold]ChaSen drafted the {DEMO_ACCOUNT} account plan[/bold] (offline); "
+            f"waiting for {cam.name}'s decision:",
+            highlight=False,
+        )
+        console.print(decision.description, highlight=False, markup=False)
+        pending = chasen.pending(cam)
+        console.print(f"{cam.name} has {len(pending)} decision(s) waiting; accepting this one.")
+        done = chasen.resume(
+            cam, drafted.thread_id, decision.interrupt_id or "", {"type": "accept"}
+        )
+        console.print(done.answer or "", highlight=False, markup=False)
+        with db.sessions() as session:
+            client = directory.find_client(session, DEMO_ACCOUNT)
+            [summary] = PlanService(session).list_plans(
+                PlanFilters(plan_type="account", client_id=client.id, owner=cam.name)
+            )
+            plan = PlanService(session).get_plan(summary.id)
+            log = PlanService(session).activity(plan.id, limit=12)
+    print_plan(plan)
+    print_table(
+        f"Activity of the {DEMO_ACCOUNT} plan (newest first)",
+        ["when", "who", "what", "section"],
+        [
+            [f"{e.created_at:%Y-%m-%d %H:%M:%S}", e.user_name, e.action,
+             (e.details or {}).get("section", "")]
+            for e in log
+        ],
+    )  # fmt: skip
 
 
 def _filled_plan(session: Session, owner_email: str, today: date, **subject: Any) -> PlanRecord:

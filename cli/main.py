@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from cli import db, demo, digest, people, plans, transcripts, worker
+from cli import agent, db, demo, digest, people, plans, transcripts, worker
 from cli import risk as risk_cli
 from cli.output import errors
 from core.errors import (
@@ -40,6 +40,10 @@ app.command("search")(transcripts.search_command)
 app.add_typer(risk_cli.app, name="risk")
 app.add_typer(digest.app, name="digest")
 app.command("worker")(worker.worker_command)
+app.command("chat")(agent.chat_command)
+app.command("draft")(agent.draft_command)
+app.command("approvals")(agent.approvals_command)
+app.command("decide")(agent.decide_command)
 
 # Exit codes by error kind, so scripts can tell them apart (2 is click's usage error).
 EXIT_CODES: list[tuple[type[ChaSenError], int]] = [
