@@ -395,3 +395,34 @@ def test_digest_and_risk_errors_are_clear(cli: Cli) -> None:
     assert failed["status"] == "failed" and "no Slack destination" in failed["last_error"]
     too_little = cli("risk", "train")
     assert "too little labelled history" in assert_failed_cleanly(too_little, 4)
+
+
+# --- the agent ----------------------------------------------------------------------------
+
+
+def test_chat_answers_one_message_offline(cli: Cli) -> None:
+    result = cli.ok("chat", "--user", "anu.pradhan@example.com", "Churn risk for Barwon Health")
+    output = one_line(result.stdout)
+    assert "Barwon Health" in output and "offline" in output
+
+
+def test_a_draft_waits_until_decided_and_is_decided_once(cli: Cli) -> None:
+    user = ("--user", "anu.pradhan@example.com")
+    drafted = one_line(cli.ok("draft", *user, "--client", "Western Health").stdout)
+    assert "Waiting for a decision" in drafted
+    [waiting] = [d for d in cli.json("approvals", *user) if d["kind"] == "plan_draft"]
+    thread, interrupt = waiting["thread_id"], waiting["interrupt_id"]
+
+    accepted = cli.ok("decide", *user, thread, interrupt, "accept")
+    assert "Written" in one_line(accepted.stdout)
+    assert cli.json("approvals", *user) == []
+    plans = cli.json("plans", "list", "--type", "account")
+    assert any(p["client_name"] == "Western Health" for p in plans)
+
+    again = cli("decide", *user, thread, interrupt, "accept")
+    assert "already made" in assert_failed_cleanly(again, 5)
+
+
+def test_chat_refuses_an_unknown_user(cli: Cli) -> None:
+    result = cli("chat", "--user", "nobody@example.com", "hello")
+    assert "nobody@example.com" in assert_failed_cleanly(result, 3)
