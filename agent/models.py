@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import openai
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
@@ -18,6 +21,7 @@ class ModelUnavailableError(Exception):
     """The model service failed after its retries; the caller falls back to offline."""
 
 
+@functools.lru_cache(maxsize=8)
 def chat_model(settings: ModelSettings) -> ChatOpenAI:
     """A ChatOpenAI client with the settings' model, service, timeout and retries.
 
@@ -49,7 +53,7 @@ def invoke(
 ) -> ModelReply:
     """One model call; ModelUnavailableError when the service cannot answer."""
     model = chat_model(settings)
-    runnable = model.bind_tools(list(tools)) if tools else model
+    runnable = model.bind_tools(tool_schemas(tools)) if tools else model
     try:
         reply = runnable.invoke(list(messages))
     except openai.APIError as exc:
@@ -57,6 +61,23 @@ def invoke(
     assert isinstance(reply, AIMessage)
     usage = reply.usage_metadata or {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
     return ModelReply(reply, usage["input_tokens"], usage["output_tokens"])
+
+
+_SCHEMAS: dict[str, dict[str, Any]] = {}
+
+
+def tool_schemas(tools: Sequence[BaseTool]) -> list[dict[str, Any]]:
+    """The tools' OpenAI function schemas, built once per tool name.
+
+    Tools are rebuilt for each run (they close over the asking person), but their schemas do
+    not depend on who asks; converting them anew on every model call costs more than the call.
+    """
+    schemas = []
+    for tool in tools:
+        if tool.name not in _SCHEMAS:
+            _SCHEMAS[tool.name] = convert_to_openai_tool(tool)
+        schemas.append(_SCHEMAS[tool.name])
+    return schemas
 
 
 def _describe(exc: openai.APIError) -> str:

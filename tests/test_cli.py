@@ -237,8 +237,12 @@ def test_demo_builds_two_filled_plans_and_a_rerun_changes_nothing(cli: Cli) -> N
     account, territory, count = demo_plans(cli)
     for plan in (account, territory):
         assert plan["version"] > 1  # filled after creation
-        assert plan["completion_percentage"] == 50
         assert plan["status"] == "draft"
+    assert territory["completion_percentage"] == 50  # the data sections, filled from data
+    # The account plan is ChaSen's approved draft: relationships, actions and review too.
+    assert account["completion_percentage"] > 50
+    assert "Waiting for" in output or "waiting for" in output
+    assert "approved by Anu Pradhan" in output
 
     cli.ok("demo")
 
