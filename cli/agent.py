@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agent.checkpoints import open_checkpointer
-from agent.runner import ChaSen, PendingDecision, TurnResult
-from agent.state import DraftInput
 from cli.options import JsonFlag
 from cli.output import console, print_json, print_table
 from cli.session import database
 from core.errors import ValidationError
+
+if TYPE_CHECKING:  # the agent's libraries load only when a command needs them
+    from agent.runner import ChaSen, PendingDecision, TurnResult
 
 UserOption = Annotated[str, typer.Option("--user", help="E-mail of the person ChaSen acts for.")]
 
@@ -23,6 +23,9 @@ UserOption = Annotated[str, typer.Option("--user", help="E-mail of the person Ch
 @contextmanager
 def running() -> Iterator[ChaSen]:
     """ChaSen on the configured database, with its Postgres checkpointer."""
+    from agent.checkpoints import open_checkpointer
+    from agent.runner import ChaSen
+
     with database() as db, open_checkpointer(db) as checkpointer:
         yield ChaSen(db, checkpointer)
 
@@ -58,6 +61,8 @@ def draft_command(
 ) -> None:
     """Generate a plan draft (account for --client, else the CSE's territory); it waits for
     a decision (``chasen decide``)."""
+    from agent.state import DraftInput
+
     request = DraftInput()
     if plan:
         request["plan_id"] = plan

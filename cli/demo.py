@@ -8,9 +8,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from agent.checkpoints import open_checkpointer
-from agent.context import ModelSettings
-from agent.runner import ChaSen
 from cli.output import console, print_table
 from cli.render import print_plan
 from cli.session import database, unit_of_work
@@ -128,6 +125,10 @@ def _risk_tour(today: date) -> None:
 
 def _agent_tour(today: date) -> None:
     """Draft the CAM's account plan through the agent offline, approve it, show the result."""
+    from agent.checkpoints import open_checkpointer
+    from agent.context import ModelSettings
+    from agent.runner import ChaSen
+
     with database() as db, open_checkpointer(db) as checkpointer:
         chasen = ChaSen(db, checkpointer, model=ModelSettings(offline=True), today=today)
         cam = chasen.person(DEMO_CAM)

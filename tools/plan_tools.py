@@ -6,7 +6,6 @@ often half filled.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -14,7 +13,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.budget import Record
-from core.errors import ValidationError
 from planning.permissions import can_view_plan, check_plan_view
 from planning.plan_repository import PlanFilters
 from planning.records import PlanSummary
@@ -22,6 +20,7 @@ from planning.sections import SECTIONS, check_section_name
 from planning.service import PlanService
 from tools.context import ToolContext
 from tools.portfolio_tools import client_named
+from tools.proposals import parse_plan_id
 from tools.results import money, readable_errors, render
 
 PLAN_SCAN_LIMIT = 500
@@ -67,7 +66,7 @@ def read_plan(ctx: ToolContext, plan_id: str) -> str:
     (portfolio, snapshot, targets, stakeholders, opportunities, risks, actions, value). Use it
     first when asked about a plan; then read_section for the items of one section."""
     with ctx.reading() as session:
-        plan = PlanService(session).get_plan(plan_uuid(plan_id))
+        plan = PlanService(session).get_plan(parse_plan_id(plan_id))
         check_plan_view(session, ctx.person, plan)
     records = [
         Record(f"{name}: {_SUMMARIES[name](plan.sections[name], ctx.today)}") for name in SECTIONS
@@ -79,16 +78,13 @@ def read_plan(ctx: ToolContext, plan_id: str) -> str:
 def read_section(ctx: ToolContext, plan_id: str, section: str) -> str:
     """Read one section of a plan item by item, one line each, with each list item's id in
     [brackets] and the plan's current version. Use it before proposing a change to a section:
-    the change must cite the version and the ids of the items it touches."""
+    a change names the ids of the items it touches."""
     check_section_name(section)
     with ctx.reading() as session:
-        plan = PlanService(session).get_plan(plan_uuid(plan_id))
+        plan = PlanService(session).get_plan(parse_plan_id(plan_id))
         check_plan_view(session, ctx.person, plan)
     lines = _SECTION_LINES[section](plan.sections[section])
-    title = (
-        f"Plan {plan.id}, section {section}, version {plan.version} "
-        f"(cite version {plan.version} when changing it)"
-    )
+    title = f"Plan {plan.id}, section {section}, version {plan.version}"
     return render(title, [Record(line) for line in lines], ctx.result_tokens, empty="empty")
 
 
@@ -104,16 +100,6 @@ def find_plans(ctx: ToolContext, client: str | None = None, territory: str | Non
         visible = [p for p in plans if can_view_plan(session, ctx.person, p)]
     records = [Record(describe(p)) for p in visible]
     return render(f"Plans visible to {ctx.person.name}: {len(visible)}", records, ctx.result_tokens)
-
-
-def plan_uuid(plan_id: str) -> uuid.UUID:
-    """The plan id as a UUID; a malformed id is a ValidationError the model can fix."""
-    try:
-        return uuid.UUID(plan_id.strip())
-    except ValueError:
-        raise ValidationError(
-            f"{plan_id!r} is not a plan id (a UUID); use find_plans to look plans up"
-        ) from None
 
 
 def describe(plan: PlanSummary) -> str:
