@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import json
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -174,3 +178,43 @@ def test_runs_are_recorded_with_their_model_and_tokens(chasen: ChaSen) -> None:
     assert run is not None
     assert (run.status, run.model, run.graph, run.user_id) == ("done", "offline", "chat", anu.id)
     assert (run.input_tokens, run.output_tokens, run.model_calls) == (0, 0, 0)
+
+
+def test_two_accepts_at_once_write_once(chasen: ChaSen) -> None:
+    anu = chasen.person(ANU)
+    plan = account_plan(chasen.database.sessions, anu, CLIENT)
+    result = chasen.chat(anu, f"Add an action to call the CIO of {CLIENT}")
+    interrupt = result.decisions[0].interrupt_id or ""
+    outcomes: list[str] = []
+
+    def accept() -> None:
+        try:
+            done = chasen.resume(anu, result.thread_id, interrupt, {"type": "accept"})
+            outcomes.append(done.answer or "")
+        except ConflictError as refused:
+            outcomes.append(f"refused: {refused}")
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(outcomes) == 2
+    with chasen.database.sessions() as session:
+        written = PlanService(session).get_plan(plan.id)
+    assert len(written.sections["actions"]) == 1
+    assert written.version == plan.version + 1
+
+
+def test_langgraph_json_names_both_compiled_graphs() -> None:
+    root = Path(__file__).resolve().parents[1]
+    config = json.loads((root / "langgraph.json").read_text())
+    for name, target in config["graphs"].items():
+        path, attribute = target.split(":")
+        module = importlib.import_module(
+            path.removeprefix("./").removesuffix(".py").replace("/", ".")
+        )
+        graph = getattr(module, attribute)
+        assert graph.name == name
+        assert {"__start__"} < set(graph.get_graph().nodes)
