@@ -26,7 +26,7 @@ from agent.inbox import HumanResponse, edited_args
 from agent.narrative import facts_prompt, offline_narrative
 from agent.prompts import EMPHASIS_FOCUS, MODEL_DOWN_NOTICE, NARRATIVE_PROMPT
 from agent.review import Question, ask, settle
-from agent.state import DraftState
+from agent.state import DraftInput, DraftState
 from core.errors import ValidationError
 from core.identity import Person
 from core.models import User
@@ -50,7 +50,7 @@ def load_context(state: DraftState, runtime: Runtime[ChaSenContext]) -> dict[str
 
 
 def resolve_request(
-    session: Session, person: Person, state: DraftState, today: date
+    session: Session, person: Person, state: DraftInput, today: date
 ) -> dict[str, Any]:
     """The draft's subject as plain data, checked against ``person``'s permissions."""
     service = PlanService(session)

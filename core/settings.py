@@ -120,6 +120,31 @@ class SlackSettings(BaseSettings):
         return self.bot_token is not None
 
 
+class ApiSettings(BaseSettings):
+    """The HTTP API: who may call it and how much they may send."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CHASEN_API_", env_file=".env", extra="ignore", validate_by_name=True
+    )
+
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CHASEN_API_JWT_SECRET", "SUPABASE_JWT_SECRET"),
+        description="HS256 secret of the bearer tokens (Supabase's JWT secret); unset: a "
+        "secret of this installation, kept in the user data folder.",
+    )
+    jwt_audience: str | None = Field(
+        default=None, description="Required 'aud' claim (Supabase: 'authenticated'); unset: any."
+    )
+    api_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Service API keys (JSON: key -> the e-mail of the user the service acts as).",
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="Allowed browser origins.")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest JSON body.")
+    token_ttl_s: int = Field(default=3600, ge=60, description="Lifetime of `chasen token`.")
+
+
 class Settings(BaseSettings):
     """All of ChaSen's settings, in nested groups."""
 
@@ -130,6 +155,7 @@ class Settings(BaseSettings):
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     transcripts: TranscriptSettings = Field(default_factory=TranscriptSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
     log_level: str = "WARNING"
     shared_data: Path = Field(
         default_factory=_default_shared_data,

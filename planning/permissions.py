@@ -62,6 +62,28 @@ def client_filter(person: Person) -> ColumnElement[bool]:
     return false()
 
 
+def plan_filter(person: Person) -> ColumnElement[bool]:
+    """A WHERE clause on ``strategic_plans`` selecting the plans ``person`` may read
+    (the SQL twin of :func:`can_view_plan`)."""
+    if person.role == "admin":
+        return true()
+    plans = StrategicPlan
+    visible_client = select(Client.id).where(Client.id == plans.client_id, client_filter(person))
+    allowed = [
+        plans.owner_id == person.id,
+        plans.collaborators.overlap([person.email, person.name]),
+        exists(visible_client),
+    ]
+    if person.role == "CSE" and person.territory:
+        allowed.append(plans.client_id.is_(None) & (plans.territory == person.territory))
+    if person.role == "manager" and person.region:
+        in_region = select(Client.id).where(
+            Client.territory == plans.territory, Client.region == person.region
+        )
+        allowed.append(plans.client_id.is_(None) & exists(in_region))
+    return or_(*allowed)
+
+
 def visible_clients(session: Session, person: Person, territory: str | None = None) -> list[Client]:
     """The clients ``person`` may see (optionally of one territory), by name."""
     query = select(Client).where(client_filter(person)).order_by(Client.name)

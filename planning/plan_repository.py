@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Executable,
     RowMapping,
     Table,
@@ -17,6 +19,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -111,9 +114,23 @@ def write_section_row(
     session.connection().execute(_write_section_statement(column), params)
 
 
-def list_plans(session: Session, filters: PlanFilters, limit: int = 100) -> Sequence[StrategicPlan]:
-    """Plans matching ``filters``, most recently updated first."""
+def list_plans(
+    session: Session,
+    filters: PlanFilters,
+    limit: int = 100,
+    *,
+    where: ColumnElement[bool] | None = None,
+    after: tuple[datetime, uuid.UUID] | None = None,
+) -> Sequence[StrategicPlan]:
+    """Plans matching ``filters`` (and ``where``), most recently updated first; ``after`` is
+    the (updated_at, id) of the last plan of the previous page."""
     query = select(StrategicPlan)
+    if where is not None:
+        query = query.where(where)
+    if after is not None:
+        query = query.where(
+            tuple_(StrategicPlan.updated_at, StrategicPlan.id) < tuple_(after[0], after[1])
+        )
     for column, value in (
         (StrategicPlan.plan_type, filters.plan_type),
         (StrategicPlan.fiscal_year, filters.fiscal_year),
@@ -124,7 +141,7 @@ def list_plans(session: Session, filters: PlanFilters, limit: int = 100) -> Sequ
     ):
         if value is not None:
             query = query.where(column == value)
-    query = query.order_by(StrategicPlan.updated_at.desc(), StrategicPlan.id).limit(limit)
+    query = query.order_by(StrategicPlan.updated_at.desc(), StrategicPlan.id.desc()).limit(limit)
     return session.scalars(query).all()
 
 

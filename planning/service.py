@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -20,10 +21,10 @@ from core.errors import (
     PermissionDeniedError,
     VersionConflictError,
 )
-from core.identity import Actor
+from core.identity import Actor, Person
 from core.models import PlanActivity, StrategicPlan
 from core.validation import parse
-from planning import completion, directory, plan_repository
+from planning import completion, directory, permissions, plan_repository
 from planning.diff import json_diff
 from planning.plan_repository import PlanFilters
 from planning.records import NewPlan, PlanRecord, PlanSummary, SectionRecord
@@ -43,9 +44,20 @@ class PlanService:
         """The whole plan; NotFoundError when the id names no plan."""
         return PlanRecord.of(self._load(plan_id))
 
-    def list_plans(self, filters: PlanFilters | None = None, limit: int = 100) -> list[PlanSummary]:
-        """Plans matching ``filters``, most recently updated first."""
-        rows = plan_repository.list_plans(self.session, filters or PlanFilters(), limit)
+    def list_plans(
+        self,
+        filters: PlanFilters | None = None,
+        limit: int = 100,
+        *,
+        visible_to: Person | None = None,
+        after: tuple[datetime, uuid.UUID] | None = None,
+    ) -> list[PlanSummary]:
+        """Plans matching ``filters``, most recently updated first; only those ``visible_to``
+        may read when given; ``after`` continues from a previous page's last plan."""
+        where = permissions.plan_filter(visible_to) if visible_to else None
+        rows = plan_repository.list_plans(
+            self.session, filters or PlanFilters(), limit, where=where, after=after
+        )
         return [PlanSummary.model_validate(row) for row in rows]
 
     def get_section(self, plan_id: uuid.UUID, section: str) -> SectionRecord:

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
@@ -430,3 +431,15 @@ def test_a_draft_waits_until_decided_and_is_decided_once(cli: Cli) -> None:
 def test_chat_refuses_an_unknown_user(cli: Cli) -> None:
     result = cli("chat", "--user", "nobody@example.com", "hello")
     assert "nobody@example.com" in assert_failed_cleanly(result, 3)
+
+
+def test_token_is_signed_for_the_user(cli: Cli) -> None:
+    secret = "a-development-secret-of-enough-length"
+    result = cli("token", "--user", "anu.pradhan@example.com", "--ttl", "120",
+                 CHASEN_API_JWT_SECRET=secret)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    claims = jwt.decode(result.stdout.strip(), secret, algorithms=["HS256"])
+    assert claims["email"] == "anu.pradhan@example.com"
+    assert 0 < claims["exp"] - claims["iat"] <= 120
+    unknown = cli("token", "--user", "nobody@example.com", CHASEN_API_JWT_SECRET=secret)
+    assert "nobody" in assert_failed_cleanly(unknown, 3)

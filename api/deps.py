@@ -1,0 +1,86 @@
+"""What each request gets: the acting person (from a token or an API key) and a transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from agent.runner import ChaSen
+from api.problems import ApiError
+from api.tokens import TokenError, verify
+from core.bootstrap import Database
+from core.database import transaction
+from core.identity import Person
+from core.settings import Settings
+from planning import directory
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="chasen"'}
+
+
+def settings_of(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def database_of(request: Request) -> Database:
+    """The app's database."""
+    database: Database = request.app.state.database
+    return database
+
+
+def chasen_of(request: Request) -> ChaSen:
+    """The app's agent runner."""
+    chasen: ChaSen = request.app.state.chasen
+    return chasen
+
+
+def unit_of_work(database: Annotated[Database, Depends(database_of)]) -> Iterator[Session]:
+    """One transaction for one request: committed when the endpoint returns normally."""
+    with transaction(database.sessions) as session:
+        yield session
+
+
+def current_person(
+    request: Request,
+    settings: Annotated[Settings, Depends(settings_of)],
+    database: Annotated[Database, Depends(database_of)],
+) -> Person:
+    """The signed-in person: a bearer JWT, or a service API key acting as a named user."""
+    email = _email_of(request, settings)
+    with database.sessions() as session:
+        user = directory.find_user_by_email(session, email)
+    if user is None or not user.active:
+        raise ApiError(401, "unknown_user", f"{email} is not an active ChaSen user", CHALLENGE)
+    return Person.of(user)
+
+
+def _email_of(request: Request, settings: Settings) -> str:
+    key = request.headers.get("X-API-Key")
+    if key is not None:
+        email = settings.api.api_keys.get(key)
+        if email is None:
+            raise ApiError(401, "invalid_api_key", "the API key is not valid", CHALLENGE)
+        return email
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(
+            401,
+            "not_authenticated",
+            "send 'Authorization: Bearer <token>' (or an X-API-Key for services)",
+            CHALLENGE,
+        )
+    try:
+        claims = verify(settings.api, token.strip())
+    except TokenError as error:
+        raise ApiError(401, "invalid_token", str(error), CHALLENGE) from None
+    return str(claims["email"])
+
+
+PersonDep = Annotated[Person, Depends(current_person)]
+SessionDep = Annotated[Session, Depends(unit_of_work)]
+ChaSenDep = Annotated[ChaSen, Depends(chasen_of)]

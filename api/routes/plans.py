@@ -1,0 +1,203 @@
+"""Plans: list, create, read (with the role's view), sections with ETag / If-Match, workflow."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Header, Query, Response
+from pydantic import BaseModel
+
+from api.deps import PersonDep, SessionDep
+from api.problems import ApiError, etag
+from core.errors import ValidationError
+from planning import directory, permissions
+from planning.plan_repository import PlanFilters
+from planning.records import NewPlan, PlanRecord, PlanSummary, SectionRecord
+from planning.service import PlanService
+from planning.workflow import ACTIONS
+
+router = APIRouter(prefix="/plans", tags=["plans"])
+
+VIEWS = {
+    "CSE": ["portfolio", "targets", "opportunities", "snapshot", "risks", "actions",
+            "stakeholders", "value"],
+    "CAM": ["snapshot", "stakeholders", "risks", "actions", "portfolio", "opportunities",
+            "targets", "value"],
+}  # fmt: skip
+"""Section order per role: the same data, each role's emphasis first."""
+
+
+class PlanPage(BaseModel):
+    """A page of plans and the cursor of the next page (null on the last)."""
+
+    items: list[PlanSummary]
+    next_cursor: str | None
+
+
+class PlanView(PlanRecord):
+    """A plan with the order its sections are best read in by this role."""
+
+    view: Literal["CSE", "CAM"]
+    section_order: list[str]
+
+
+class WorkflowMove(BaseModel):
+    """A workflow move, optionally with a note for the activity log."""
+
+    note: str | None = None
+
+
+@router.get("", response_model=PlanPage)
+def list_plans(
+    person: PersonDep,
+    session: SessionDep,
+    plan_type: Annotated[Literal["account", "territory"] | None, Query(alias="type")] = None,
+    fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    status: Annotated[Literal["draft", "in_review", "approved", "archived"] | None, Query()] = None,
+    owner: str | None = None,
+    territory: str | None = None,
+    client_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> PlanPage:
+    """Plans the caller may see, newest change first, a page at a time."""
+    filters = PlanFilters(plan_type, fiscal_year, status, owner, territory, client_id)
+    items = PlanService(session).list_plans(
+        filters, limit + 1, visible_to=person, after=_decode(cursor) if cursor else None
+    )
+    more = len(items) > limit
+    items = items[:limit]
+    return PlanPage(items=items, next_cursor=_encode(items[-1]) if more and items else None)
+
+
+@router.post("", status_code=201, response_model=PlanRecord)
+def create_plan(
+    person: PersonDep, session: SessionDep, response: Response, new: NewPlan
+) -> PlanRecord:
+    """Create a draft plan; a CSE or CAM creates their own, admins and managers any."""
+    if person.role in ("CSE", "CAM") and new.owner_id not in (None, person.id):
+        raise ApiError(403, "permission_denied", "you can only create plans you own")
+    if new.client_id is not None:
+        permissions.check_client(session, person, directory.get_client(session, new.client_id))
+    owner_id = new.owner_id or (person.id if person.role in ("CSE", "CAM") else None)
+    spec = new.model_copy(update={"owner_id": owner_id})
+    plan = PlanService(session).create_plan(spec, person.actor)
+    response.headers["ETag"] = etag(plan.version)
+    response.headers["Location"] = f"/plans/{plan.id}"
+    return plan
+
+
+@router.get("/{plan_id}", response_model=PlanView)
+def read_plan(
+    plan_id: uuid.UUID,
+    person: PersonDep,
+    session: SessionDep,
+    response: Response,
+    view: Literal["CSE", "CAM"] | None = None,
+) -> PlanView:
+    """The whole plan, with its sections ordered for the caller's role (or ``view``)."""
+    plan = PlanService(session).get_plan(plan_id)
+    permissions.check_plan_view(session, person, plan)
+    chosen = view or ("CAM" if person.role == "CAM" else "CSE")
+    response.headers["ETag"] = etag(plan.version)
+    return PlanView(**plan.model_dump(), view=chosen, section_order=VIEWS[chosen])
+
+
+@router.delete("/{plan_id}", response_model=PlanRecord)
+def archive_plan(plan_id: uuid.UUID, person: PersonDep, session: SessionDep) -> PlanRecord:
+    """Plans are never deleted: this archives the plan (owners, collaborators, admins)."""
+    service = PlanService(session)
+    permissions.check_plan_edit(session, person, service.get_plan(plan_id))
+    return service.transition(plan_id, "archive", actor=person.actor)
+
+
+@router.get("/{plan_id}/sections/{section}", response_model=SectionRecord)
+def read_section(
+    plan_id: uuid.UUID, section: str, person: PersonDep, session: SessionDep, response: Response
+) -> SectionRecord:
+    """One section and the plan version it belongs to (the ETag)."""
+    service = PlanService(session)
+    permissions.check_plan_view(session, person, service.get_plan(plan_id))
+    record = service.get_section(plan_id, section)
+    response.headers["ETag"] = etag(record.version)
+    return record
+
+
+@router.put("/{plan_id}/sections/{section}", response_model=SectionRecord)
+def write_section(
+    plan_id: uuid.UUID,
+    section: str,
+    person: PersonDep,
+    session: SessionDep,
+    response: Response,
+    data: Annotated[Any, Body()],
+    if_match: Annotated[str | None, Header()] = None,
+) -> SectionRecord:
+    """Replace one section. ``If-Match`` must carry the ETag read; stale: 409, missing: 428."""
+    if if_match is None:
+        raise ApiError(
+            428, "precondition_required", "send If-Match with the ETag of the version you read"
+        )
+    service = PlanService(session)
+    permissions.check_plan_edit(session, person, service.get_plan(plan_id))
+    record = service.write_section(
+        plan_id, section, data, expected_version=_version(if_match), actor=person.actor
+    )
+    response.headers["ETag"] = etag(record.version)
+    return record
+
+
+@router.post("/{plan_id}/{action}", response_model=PlanRecord)
+def move(
+    plan_id: uuid.UUID,
+    action: Literal["submit", "request-changes", "approve", "archive"],
+    person: PersonDep,
+    session: SessionDep,
+    response: Response,
+    body: WorkflowMove | None = None,
+    if_match: Annotated[str | None, Header()] = None,
+) -> PlanRecord:
+    """Move the plan through its workflow; illegal moves are 409."""
+    name = action.replace("-", "_")
+    assert name in ACTIONS
+    service = PlanService(session)
+    plan = service.get_plan(plan_id)
+    if name in ("approve", "request_changes"):
+        permissions.check_plan_view(session, person, plan)
+        permissions.check_plan_approve(session, person, plan)
+    else:
+        permissions.check_plan_edit(session, person, plan)
+    moved = service.transition(
+        plan_id,
+        name,
+        actor=person.actor,
+        expected_version=_version(if_match) if if_match else None,
+        note=body.note if body else None,
+    )
+    response.headers["ETag"] = etag(moved.version)
+    return moved
+
+
+def _version(if_match: str) -> int:
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.startswith("v") or not text[1:].isdigit():
+        raise ValidationError(f'If-Match {if_match!r} is not an ETag of this API (like "v3")')
+    return int(text[1:])
+
+
+def _encode(plan: PlanSummary) -> str:
+    assert plan.updated_at is not None
+    raw = json.dumps([plan.updated_at.isoformat(), str(plan.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        stamp, plan_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(stamp), uuid.UUID(plan_id)
+    except (ValueError, TypeError):
+        raise ValidationError("the cursor is not one this API gave out") from None

@@ -1,0 +1,280 @@
+"""The HTTP API through httpx against the real app and the embedded database."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+from api.tokens import mint
+from core.bootstrap import Database
+from core.settings import ApiSettings, Settings
+from ingest.demo_data import ANU, JOHN, TRACEY
+from tests.agent_harness import TODAY, client, seed
+
+SECRET = "test-secret-that-is-long-enough-for-hs256"
+MANAGER = "michael.costa@example.com"
+SERVICE_KEY = "service-key-1"
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(
+        api=ApiSettings(
+            jwt_secret=SecretStr(SECRET), api_keys={SERVICE_KEY: MANAGER}, max_body_bytes=65_536
+        )
+    )
+
+
+@pytest.fixture
+def api(
+    committed_factory: sessionmaker[Session], engine: Engine, settings: Settings
+) -> Iterator[TestClient]:
+    seed(committed_factory)
+    database = Database(engine=engine, sessions=committed_factory, embedded=True)
+    app = create_app(database, settings)
+    with TestClient(app) as test_client:
+        app.state.chasen.today = TODAY
+        yield test_client
+
+
+def auth(settings: Settings, email: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint(settings.api, subject=email, email=email)}"}
+
+
+def new_account_plan(api: TestClient, settings: Settings, email: str, client_id: str) -> Any:
+    body = {
+        "plan_type": "account",
+        "fiscal_year": 2026,
+        "primary_owner": "x",
+        "client_id": client_id,
+    }
+    response = api.post("/plans", json=body, headers=auth(settings, email))
+    assert response.status_code == 201, response.text
+    return response
+
+
+def problem_of(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and body["detail"] and body["type"].startswith("https://")
+    return body
+
+
+# --- operations and authentication ---------------------------------------------------------
+
+
+def test_health_and_readiness(api: TestClient) -> None:
+    assert api.get("/healthz").json() == {"status": "ok"}
+    ready = api.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    assert ready.headers["X-Request-ID"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [
+        ({}, "not_authenticated"),
+        ({"Authorization": "Basic abc"}, "not_authenticated"),
+        ({"Authorization": "Bearer not-a-jwt"}, "invalid_token"),
+        ({"X-API-Key": "wrong"}, "invalid_api_key"),
+    ],
+)
+def test_requests_without_valid_credentials_are_401(
+    api: TestClient, headers: dict[str, str], code: str
+) -> None:
+    body = problem_of(api.get("/plans", headers=headers), 401)
+    assert body["type"].endswith(code)
+
+
+def test_forged_expired_and_unknown_tokens_are_401(api: TestClient, settings: Settings) -> None:
+    forged = jwt.encode(
+        {"sub": "x", "email": ANU, "exp": time.time() + 60},
+        "another-secret-of-thirty-two-bytes!!",
+        "HS256",
+    )
+    assert (
+        "signature"
+        in problem_of(api.get("/plans", headers={"Authorization": f"Bearer {forged}"}), 401)[
+            "detail"
+        ]
+    )
+    expired = jwt.encode({"sub": "x", "email": ANU, "exp": time.time() - 5}, SECRET, "HS256")
+    assert (
+        "expired"
+        in problem_of(api.get("/plans", headers={"Authorization": f"Bearer {expired}"}), 401)[
+            "detail"
+        ]
+    )
+    unknown = auth(settings, "nobody@example.com")
+    assert "nobody@example.com" in problem_of(api.get("/plans", headers=unknown), 401)["detail"]
+
+
+def test_a_service_key_acts_as_its_user(api: TestClient) -> None:
+    assert api.get("/plans", headers={"X-API-Key": SERVICE_KEY}).status_code == 200
+
+
+# --- plans, sections, workflow -------------------------------------------------------------
+
+
+def test_plans_are_listed_by_permission_and_paged(
+    api: TestClient, settings: Settings, committed_factory: sessionmaker[Session]
+) -> None:
+    barwon = str(client(committed_factory, "Barwon Health").id)
+    new_account_plan(api, settings, ANU, barwon)
+    tracey_plan = api.post(
+        "/plans",
+        json={"plan_type": "territory", "fiscal_year": 2026, "primary_owner": "Tracey Bland",
+              "territory": "VIC + NZ"},
+        headers=auth(settings, TRACEY),
+    )  # fmt: skip
+    assert tracey_plan.status_code == 201
+
+    tracey = api.get("/plans", headers=auth(settings, TRACEY)).json()
+    assert len(tracey["items"]) == 2  # her territory plan and Barwon Health, in her territory
+    john = api.get("/plans", headers=auth(settings, JOHN)).json()
+    assert john["items"] == []
+
+    first = api.get("/plans", params={"limit": 1}, headers=auth(settings, TRACEY)).json()
+    assert len(first["items"]) == 1 and first["next_cursor"]
+    second = api.get(
+        "/plans",
+        params={"limit": 1, "cursor": first["next_cursor"]},
+        headers=auth(settings, TRACEY),
+    ).json()
+    assert len(second["items"]) == 1 and second["next_cursor"] is None
+    assert first["items"][0]["id"] != second["items"][0]["id"]
+    problem_of(api.get("/plans", params={"cursor": "junk"}, headers=auth(settings, TRACEY)), 422)
+
+
+def test_sections_use_etags_and_refuse_stale_or_missing_preconditions(
+    api: TestClient, settings: Settings, committed_factory: sessionmaker[Session]
+) -> None:
+    barwon = str(client(committed_factory, "Barwon Health").id)
+    plan = new_account_plan(api, settings, ANU, barwon).json()
+    url = f"/plans/{plan['id']}/sections/actions"
+    anu = auth(settings, ANU)
+    read = api.get(url, headers=anu)
+    tag = read.headers["ETag"]
+    action = [{"title": "Call the CIO", "owner": "Anu Pradhan", "due_date": "2026-12-01"}]
+
+    problem_of(api.put(url, json=action, headers=anu), 428)
+    written = api.put(url, json=action, headers={**anu, "If-Match": tag})
+    assert written.status_code == 200 and written.headers["ETag"] != tag
+    stale = problem_of(api.put(url, json=[], headers={**anu, "If-Match": tag}), 409)
+    assert stale["current_version"] == written.json()["version"]
+
+    bad = problem_of(
+        api.put(url, json=[{"title": ""}], headers={**anu, "If-Match": written.headers["ETag"]}),
+        422,
+    )
+    assert bad["errors"]
+    problem_of(api.get(f"/plans/{plan['id']}/sections/nope", headers=anu), 422)
+    problem_of(api.get("/plans/00000000-0000-4000-8000-000000000000", headers=anu), 404)
+    problem_of(api.get("/plans/not-a-uuid", headers=anu), 422)
+    problem_of(api.get(url, headers=auth(settings, JOHN)), 403)
+    problem_of(
+        api.put(
+            url, json=[], headers={**auth(settings, TRACEY), "If-Match": written.headers["ETag"]}
+        ),
+        403,
+    )
+    assert api.get(url, headers=anu).json()["data"][0]["title"] == "Call the CIO"
+
+
+def test_the_workflow_and_its_permissions(
+    api: TestClient, settings: Settings, committed_factory: sessionmaker[Session]
+) -> None:
+    barwon = str(client(committed_factory, "Barwon Health").id)
+    plan = new_account_plan(api, settings, ANU, barwon).json()
+    base = f"/plans/{plan['id']}"
+    anu, manager = auth(settings, ANU), auth(settings, MANAGER)
+
+    problem_of(api.post(f"{base}/approve", headers=manager), 409)  # still a draft
+    assert api.post(f"{base}/submit", headers=anu).json()["status"] == "in_review"
+    problem_of(api.post(f"{base}/approve", headers=anu), 403)  # her own plan
+    approved = api.post(f"{base}/approve", json={"note": "Good"}, headers=manager)
+    assert approved.status_code == 200 and approved.json()["approved_by"] == "Michael Costa"
+    assert api.delete(base, headers=anu).json()["status"] == "archived"
+    assert api.get(base, headers=anu).json()["status"] == "archived"
+
+
+def test_the_role_view_orders_sections(
+    api: TestClient, settings: Settings, committed_factory: sessionmaker[Session]
+) -> None:
+    barwon = str(client(committed_factory, "Barwon Health").id)
+    plan = new_account_plan(api, settings, ANU, barwon).json()
+    cam = api.get(f"/plans/{plan['id']}", headers=auth(settings, ANU)).json()
+    cse = api.get(f"/plans/{plan['id']}", headers=auth(settings, TRACEY)).json()
+    assert cam["view"] == "CAM" and cam["section_order"][0] == "snapshot"
+    assert cse["view"] == "CSE" and cse["section_order"][0] == "portfolio"
+    assert cam["sections"] == cse["sections"]
+
+
+def test_oversized_and_malformed_bodies(api: TestClient, settings: Settings) -> None:
+    anu = auth(settings, ANU)
+    problem_of(
+        api.post(
+            "/chat", content=b"x" * 70_000, headers={**anu, "Content-Type": "application/json"}
+        ),
+        413,
+    )
+    problem_of(
+        api.post(
+            "/chat", content=b"{not json", headers={**anu, "Content-Type": "application/json"}
+        ),
+        422,
+    )
+    problem_of(api.post("/chat", json={"message": 5}, headers=anu), 422)
+    problem_of(api.get("/nowhere", headers=anu), 404)
+
+
+# --- ChaSen over HTTP ----------------------------------------------------------------------
+
+
+def test_generate_plan_draft_then_accept_once(api: TestClient, settings: Settings) -> None:
+    anu = auth(settings, ANU)
+    started = api.post("/drafts", json={"client": "Barwon Health"}, headers=anu)
+    assert started.status_code == 202
+    thread = started.json()["thread_id"]
+
+    status = api.get(f"/threads/{thread}", headers=anu).json()
+    assert status["status"] == "waiting"
+    [decision] = status["decisions"]
+    assert [d["approval_id"] for d in api.get("/approvals", headers=anu).json()] == [
+        decision["approval_id"]
+    ]
+    url = f"/approvals/{thread}/{decision['interrupt_id']}"
+    problem_of(api.post(url, json={"type": "accept"}, headers=auth(settings, JOHN)), 403)
+    done = api.post(url, json={"type": "accept"}, headers=anu)
+    assert done.status_code == 200 and done.json()["answer"].startswith("Written")
+    problem_of(api.post(url, json={"type": "accept"}, headers=anu), 409)
+    plans = api.get("/plans", params={"type": "account"}, headers=anu).json()["items"]
+    assert [p["client_name"] for p in plans] == ["Barwon Health"]
+
+
+def test_a_draft_of_an_unknown_or_forbidden_client_is_refused_at_once(
+    api: TestClient, settings: Settings
+) -> None:
+    problem_of(api.post("/drafts", json={"client": "Nowhere"}, headers=auth(settings, ANU)), 404)
+    problem_of(
+        api.post("/drafts", json={"client": "Barwon Health"}, headers=auth(settings, JOHN)), 403
+    )
+
+
+def test_chat_answers_and_proposes_without_writing(api: TestClient, settings: Settings) -> None:
+    answer = api.post(
+        "/chat", json={"message": "Churn risk for Barwon Health"}, headers=auth(settings, ANU)
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["status"] == "done" and "Barwon Health" in body["answer"]
