@@ -74,6 +74,8 @@ def test_mentioned_people_and_staff_are_told_apart(
     staff = session.scalars(select(Stakeholder).where(Stakeholder.name == "Tracey Bland")).one()
     assert staff.side == "internal" and staff.user_id == tracey.id
     assert found["Tracey Bland"]["meddpicc_role"] is None
+    new = {c.name for c in stakeholder_changes(session, barwon.id, date(2026, 10, 20))}
+    assert "Mark Tan" in new and "Tracey Bland" not in new  # our own staff are no change
     shares = [float(p["talk_share"]) for p in found.values()]  # type: ignore[arg-type]
     assert sum(shares) == pytest.approx(1.0, abs=0.01)
 

@@ -91,13 +91,10 @@ def list_stakeholders(ctx: ToolContext, client: str) -> str:
     are suggestions from transcripts, not the plan's relationship map."""
     with ctx.reading() as session:
         found = client_named(session, ctx.person, client)
-        views = stakeholders.list_stakeholders(session, found.id, include_dismissed=True)
+        views = stakeholders.list_stakeholders(session, found.id)
         changes = stakeholders.stakeholder_changes(session, found.id, ctx.today)
         name = found.name  # the row expires when the read session ends
-    people = [v for v in views if v.side != "internal" and v.status != "dismissed"]
-    # Changes cover every stakeholder row, our own staff and dismissed suggestions included.
-    shown = {v.name for v in people}
-    changes = [c for c in changes if c.name in shown]
+    people = [v for v in views if v.side != "internal"]
     records = [Record(_person_line(v)) for v in people]
     if changes:
         records.append(Record("Recent changes:", 0))

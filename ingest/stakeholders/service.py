@@ -159,10 +159,18 @@ def list_stakeholders(
 def stakeholder_changes(
     session: Session, client_id: uuid.UUID, today: date, *, since: date | None = None
 ) -> list[StakeholderChange]:
-    """New stakeholders and title changes since ``since``, and champions gone quiet by ``today``."""
+    """New stakeholders and title changes since ``since``, and champions gone quiet by ``today``.
+
+    Only the client's side and third parties count: our own staff and dismissed suggestions
+    are not stakeholders.
+    """
     quiet_since = today - timedelta(days=QUIET_DAYS)
     since = since or quiet_since
-    stakeholders = repo.for_client(session, client_id)
+    stakeholders = [
+        s
+        for s in repo.for_client(session, client_id)
+        if s.side != "internal" and s.status != "dismissed"
+    ]
     seen = repo.appearances(session, [s.id for s in stakeholders])
     changes: list[StakeholderChange] = []
     for s in stakeholders:
