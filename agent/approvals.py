@@ -89,6 +89,17 @@ def by_interrupt(session: Session, thread_id: str, interrupt_id: str) -> Approva
     )
 
 
+def pending_in(session: Session, thread_id: str) -> list[ApprovalRequest]:
+    """The approvals still waiting in a thread, oldest first."""
+    return list(
+        session.scalars(
+            select(ApprovalRequest)
+            .where(ApprovalRequest.thread_id == thread_id, ApprovalRequest.status == "pending")
+            .order_by(ApprovalRequest.created_at)
+        )
+    )
+
+
 def decide(
     session: Session,
     row: ApprovalRequest,

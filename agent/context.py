@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.bootstrap import Database, open_database
-from core.errors import ConfigurationError, NotFoundError
+from core.errors import ConfigurationError
 from core.identity import Person
 from core.settings import OpenAISettings, get_settings
 from planning import directory
@@ -91,10 +91,7 @@ class ChaSenContext:
                     "no acting user: pass the person (or user_email) in the run's context"
                 )
             with self.session_factory()() as session:
-                user = directory.find_user_by_email(session, self.user_email)
-                if user is None or not user.active:
-                    raise NotFoundError(f"no active ChaSen user with e-mail {self.user_email}")
-                self.person = Person.of(user)
+                self.person = Person.of(directory.get_active_user(session, self.user_email))
         return self.person
 
     def day(self) -> date:

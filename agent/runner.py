@@ -17,21 +17,20 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
-from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 
-from agent import approvals
+from agent import approvals, runs
 from agent.chat_graph import build_chat_graph
 from agent.context import Budgets, ChaSenContext, ModelSettings
-from agent.draft_graph import build_draft_graph, edited_sections
+from agent.draft_graph import build_draft_graph, edited_sections, resolve_request
 from agent.inbox import HumanResponse, edited_args, parse_response
 from agent.state import DraftInput
 from core.bootstrap import Database
 from core.database import transaction
 from core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from core.identity import Person
-from core.models import AgentRun, ApprovalRequest, User
-from planning import permissions
+from core.models import ApprovalRequest, User
+from planning import directory, permissions
 from planning.service import PlanService
 from tools import proposals
 
@@ -59,6 +58,16 @@ class PendingDecision:
             row.id, row.thread_id, row.interrupt_id, row.graph, row.kind,
             row.action["action"], row.action["args"], row.description, row.plan_id,
         )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ThreadStatus:
+    """A thread's latest run and what waits in it."""
+
+    thread_id: str
+    status: str
+    error: str | None
+    decisions: list[PendingDecision]
 
 
 @dataclass(frozen=True)
@@ -100,10 +109,7 @@ class ChaSen:
     def person(self, email: str) -> Person:
         """The active user with this e-mail; NotFoundError otherwise."""
         with self.database.sessions() as session:
-            user = session.query(User).filter(func.lower(User.email) == email.lower()).one_or_none()
-        if user is None or not user.active:
-            raise NotFoundError(f"no active ChaSen user with e-mail {email}", email=email)
-        return Person.of(user)
+            return Person.of(directory.get_active_user(session, email))
 
     def context(self, person: Person) -> ChaSenContext:
         """The runtime context of a run for ``person``."""
@@ -149,6 +155,22 @@ class ChaSen:
         with self.database.sessions() as session:
             return [PendingDecision.of(r) for r in approvals.pending_for(session, person)]
 
+    def thread(self, person: Person, thread_id: str) -> ThreadStatus:
+        """Where ``person``'s thread stands: its latest run and the decisions waiting in it."""
+        with self.database.sessions() as session:
+            run = runs.latest(session, thread_id)
+            if run is None or run.user_id != person.id:
+                raise NotFoundError(f"no thread {thread_id} of yours")
+            waiting = approvals.pending_in(session, thread_id)
+            return ThreadStatus(
+                thread_id, run.status, run.error, [PendingDecision.of(r) for r in waiting]
+            )
+
+    def check_draft(self, person: Person, request: DraftInput) -> None:
+        """Refuse at once a draft of an unknown or forbidden subject (before running it)."""
+        with self.database.sessions() as session:
+            resolve_request(session, person, request, self.today or date.today())
+
     def approval(self, approval_id: uuid.UUID) -> ApprovalRequest:
         """An approval by id, decided or not; NotFoundError otherwise."""
         with self.database.sessions() as session:
@@ -166,12 +188,13 @@ class ChaSen:
         config: Any = {"configurable": {"thread_id": thread_id}, "recursion_limit": 50}
         before = dict(graph.get_state(config).values.get("usage") or {})
         with transaction(self.database.sessions) as session:
-            run = AgentRun(
-                thread_id=thread_id, graph=graph_name, user_id=person.id, model=self.model.label
+            run_id = runs.start(
+                session,
+                thread_id=thread_id,
+                graph=graph_name,
+                user_id=person.id,
+                model=self.model.label,
             )
-            session.add(run)
-            session.flush()
-            run_id = run.id
         try:
             graph.invoke(payload, config, context=self.context(person))
         except Exception as error:
@@ -209,18 +232,7 @@ class ChaSen:
         self, run_id: uuid.UUID, status: str, usage: dict[str, int], error: str | None = None
     ) -> None:
         with transaction(self.database.sessions) as session:
-            session.execute(
-                update(AgentRun)
-                .where(AgentRun.id == run_id)
-                .values(
-                    status=status,
-                    error=error,
-                    finished_at=func.now(),
-                    input_tokens=usage.get("input_tokens", 0),
-                    output_tokens=usage.get("output_tokens", 0),
-                    model_calls=usage.get("model_calls", 0),
-                )
-            )
+            runs.finish(session, run_id, status, usage, error)
 
     def _waiting(self, session: Session, thread_id: str, interrupt_id: str) -> ApprovalRequest:
         """The approval this interrupt waits with, locked; refuses unknown or decided ones."""

@@ -13,6 +13,7 @@ from api.problems import ApiError
 from api.tokens import TokenError, verify
 from core.bootstrap import Database
 from core.database import transaction
+from core.errors import NotFoundError
 from core.identity import Person
 from core.settings import Settings
 from planning import directory
@@ -52,10 +53,10 @@ def current_person(
     """The signed-in person: a bearer JWT, or a service API key acting as a named user."""
     email = _email_of(request, settings)
     with database.sessions() as session:
-        user = directory.find_user_by_email(session, email)
-    if user is None or not user.active:
-        raise ApiError(401, "unknown_user", f"{email} is not an active ChaSen user", CHALLENGE)
-    return Person.of(user)
+        try:
+            return Person.of(directory.get_active_user(session, email))
+        except NotFoundError as unknown:
+            raise ApiError(401, "unknown_user", unknown.message, CHALLENGE) from None
 
 
 def _email_of(request: Request, settings: Settings) -> str:

@@ -38,6 +38,6 @@ def token_command(
     from api.tokens import mint
 
     with unit_of_work() as session:
-        person = directory.get_user_by_email(session, user)
+        person = directory.get_active_user(session, user)
         subject, email = str(person.id), person.email
     print(mint(get_settings().api, subject=subject, email=email, ttl_s=ttl))

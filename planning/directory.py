@@ -72,6 +72,15 @@ def get_user_by_email(session: Session, email: str) -> User:
     return user
 
 
+def get_active_user(session: Session, email: str) -> User:
+    """The active user with this e-mail (any case): who may act in ChaSen; NotFoundError
+    otherwise."""
+    user = find_user_by_email(session, email)
+    if user is None or not user.active:
+        raise NotFoundError(f"no active ChaSen user with e-mail {email}", email=email)
+    return user
+
+
 def add_user(session: Session, data: NewUser | dict[str, object]) -> User:
     """Add a user; a taken e-mail or Slack id is a ConflictError."""
     spec = data if isinstance(data, NewUser) else parse(NewUser, data, "User")

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from agent.draft_graph import resolve_request
 from agent.runner import ChaSen, PendingDecision, TurnResult
 from agent.state import DraftInput
-from api.deps import ChaSenDep, PersonDep, SessionDep
-from api.problems import ApiError
+from api.deps import ChaSenDep, PersonDep
 from core.identity import Person
-from core.models import AgentRun, ApprovalRequest
 
 router = APIRouter(tags=["agent"])
 
@@ -144,27 +139,15 @@ def draft_new_plan(
 
 
 @router.get("/threads/{thread_id}", response_model=ThreadStatus)
-def thread_status(thread_id: str, person: PersonDep, session: SessionDep) -> ThreadStatus:
+def thread_status(thread_id: str, person: PersonDep, chasen: ChaSenDep) -> ThreadStatus:
     """The latest run of a thread the caller started, and the decisions waiting in it."""
-    run = session.scalars(
-        select(AgentRun)
-        .where(AgentRun.thread_id == thread_id)
-        .order_by(AgentRun.started_at.desc())
-        .limit(1)
-    ).first()
-    if run is None or run.user_id != person.id:
-        raise ApiError(404, "not_found", f"no thread {thread_id} of yours")
-    waiting = session.scalars(
-        select(ApprovalRequest).where(
-            ApprovalRequest.thread_id == thread_id, ApprovalRequest.status == "pending"
-        )
-    ).all()
-    status: Any = run.status
+    found = chasen.thread(person, thread_id)
+    status: Any = found.status
     return ThreadStatus(
         thread_id=thread_id,
         status=status,
-        error=run.error,
-        decisions=[Decision.of(PendingDecision.of(row)) for row in waiting],
+        error=found.error,
+        decisions=[Decision.of(d) for d in found.decisions],
     )
 
 
@@ -198,8 +181,7 @@ def _start(
 ) -> DraftStarted:
     # What the draft is about is checked now, so that a wrong client or plan is a 4xx here
     # rather than a failed run later.
-    with chasen.database.sessions() as session:
-        resolve_request(session, person, draft, chasen.today or date.today())
+    chasen.check_draft(person, draft)
     thread_id = f"draft-{uuid.uuid4()}"
     background.add_task(_run_draft, chasen, person, draft, thread_id)
     return DraftStarted(thread_id=thread_id)

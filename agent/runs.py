@@ -1,0 +1,52 @@
+"""SQL for ``agent_runs``: each run of a graph, who asked, which model, tokens, how it ended."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from core.models import AgentRun
+
+
+def start(
+    session: Session, *, thread_id: str, graph: str, user_id: uuid.UUID, model: str
+) -> uuid.UUID:
+    """Record a run as running; returns its id."""
+    run = AgentRun(thread_id=thread_id, graph=graph, user_id=user_id, model=model)
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish(
+    session: Session,
+    run_id: uuid.UUID,
+    status: str,
+    usage: dict[str, int],
+    error: str | None = None,
+) -> None:
+    """Record how a run ended and the tokens it used."""
+    session.execute(
+        update(AgentRun)
+        .where(AgentRun.id == run_id)
+        .values(
+            status=status,
+            error=error,
+            finished_at=func.now(),
+            input_tokens=usage.get("input_tokens", 0),
+            output_tokens=usage.get("output_tokens", 0),
+            model_calls=usage.get("model_calls", 0),
+        )
+    )
+
+
+def latest(session: Session, thread_id: str) -> AgentRun | None:
+    """The thread's most recent run, if any."""
+    return session.scalars(
+        select(AgentRun)
+        .where(AgentRun.thread_id == thread_id)
+        .order_by(AgentRun.started_at.desc())
+        .limit(1)
+    ).first()
