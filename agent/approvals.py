@@ -141,9 +141,6 @@ def _may_decide(
 ) -> bool:
     if plan is None:
         return approval.requested_by == person.id
-    if approval.kind == "status_change" and approval.action["args"].get("action") in (
-        "approve",
-        "request_changes",
-    ):
-        return permissions.can_approve_plan(session, person, plan)
+    if approval.kind == "status_change":
+        return permissions.can_move_plan(session, person, plan, approval.action["args"]["action"])
     return permissions.can_edit_plan(person, plan)

@@ -151,6 +151,41 @@ def can_approve_plan(session: Session, person: Person, plan: PlanLike) -> bool:
     return person.role == "manager" and can_view_plan(session, person, plan)
 
 
+APPROVER_MOVES = frozenset({"approve", "request_changes"})
+"""Workflow moves made by a plan's approvers; the others are made by its editors."""
+
+
+def can_move_plan(session: Session, person: Person, plan: PlanLike, action: str) -> bool:
+    """True when ``person`` may make the workflow move ``action`` on ``plan``."""
+    if action in APPROVER_MOVES:
+        return can_approve_plan(session, person, plan)
+    return can_edit_plan(person, plan)
+
+
+def check_plan_move(session: Session, person: Person, plan: PlanLike, action: str) -> None:
+    """Raise PermissionDeniedError unless ``person`` may make the move ``action``."""
+    if action in APPROVER_MOVES:
+        check_plan_view(session, person, plan)
+        check_plan_approve(session, person, plan)
+    else:
+        check_plan_edit(session, person, plan)
+
+
+def check_plan_create(
+    session: Session, person: Person, owner_id: uuid.UUID | None, client_id: uuid.UUID | None
+) -> None:
+    """Raise PermissionDeniedError unless ``person`` may create a plan for this owner and
+    client: CSEs and CAMs create their own plans, for clients they see."""
+    if person.role in ("CSE", "CAM") and owner_id not in (None, person.id):
+        raise PermissionDeniedError(f"{person.name} can only create plans they own")
+    if client_id is not None and not can_view_client(session, person, client_id):
+        raise PermissionDeniedError(
+            f"{person.name} ({person.role}) cannot plan for client {client_id}: it is outside "
+            f"their {_scope_word(person)}",
+            client_id=client_id,
+        )
+
+
 def check_plan_view(session: Session, person: Person, plan: PlanLike) -> None:
     """Raise PermissionDeniedError unless ``person`` may read ``plan``."""
     if not can_view_plan(session, person, plan):

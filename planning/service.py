@@ -100,6 +100,16 @@ class PlanService:
         )
         return PlanRecord.of(plan)
 
+    def create_plan_as(self, new: NewPlan, person: Person) -> PlanRecord:
+        """Create a plan on ``person``'s behalf: checked against their permissions, and owned
+        by them when they are a CSE or CAM and name no owner."""
+        if new.client_id is not None:
+            directory.get_client(self.session, new.client_id)  # unknown: NotFoundError first
+        permissions.check_plan_create(self.session, person, new.owner_id, new.client_id)
+        if new.owner_id is None and person.role in ("CSE", "CAM"):
+            new = new.model_copy(update={"owner_id": person.id})
+        return self.create_plan(new, person.actor)
+
     def ensure_plan(self, new: NewPlan, actor: Actor) -> PlanRecord:
         """The open (draft or in-review) plan with ``new``'s type, year, owner and subject,
         or a new one: pressing "create" twice does not make two plans."""

@@ -18,7 +18,7 @@ from api.tokens import mint
 from core.bootstrap import Database
 from core.settings import ApiSettings, Settings
 from ingest.demo_data import ANU, JOHN, TRACEY
-from tests.agent_harness import TODAY, client, seed
+from tests.agent_harness import TODAY, client, person, seed
 
 SECRET = "test-secret-that-is-long-enough-for-hs256"
 MANAGER = "michael.costa@example.com"
@@ -278,3 +278,17 @@ def test_chat_answers_and_proposes_without_writing(api: TestClient, settings: Se
     assert answer.status_code == 200
     body = answer.json()
     assert body["status"] == "done" and "Barwon Health" in body["answer"]
+
+
+def test_plans_are_created_only_within_the_creators_reach(
+    api: TestClient, settings: Settings, committed_factory: sessionmaker[Session]
+) -> None:
+    barwon = str(client(committed_factory, "Barwon Health").id)
+    body = {"plan_type": "account", "fiscal_year": 2026, "primary_owner": "x", "client_id": barwon}
+    problem_of(api.post("/plans", json=body, headers=auth(settings, JOHN)), 403)
+    for_tracey = {**body, "owner_id": str(person(committed_factory, TRACEY).id)}
+    problem_of(api.post("/plans", json=for_tracey, headers=auth(settings, ANU)), 403)
+    unknown = {**body, "client_id": "00000000-0000-4000-8000-000000000000"}
+    problem_of(api.post("/plans", json=unknown, headers=auth(settings, ANU)), 404)
+    created = new_account_plan(api, settings, ANU, barwon).json()
+    assert created["owner_id"] == str(person(committed_factory, ANU).id)  # owned by its creator

@@ -119,8 +119,8 @@ def propose_status_change(
 def check_decider(session: Session, person: Person, proposal: Proposal) -> None:
     """Refuse a decision from someone who may not make this change."""
     plan = PlanService(session).get_plan(proposal.plan_id)
-    if proposal.kind == "status_change" and proposal.action in ("approve", "request_changes"):
-        permissions.check_plan_approve(session, person, plan)
+    if proposal.kind == "status_change" and proposal.action is not None:
+        permissions.check_plan_move(session, person, plan, proposal.action)
     else:
         permissions.check_plan_edit(session, person, plan)
 

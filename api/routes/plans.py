@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from api.deps import PersonDep, SessionDep
 from api.problems import ApiError, etag
 from core.errors import ValidationError
-from planning import directory, permissions
+from planning import permissions
 from planning.plan_repository import PlanFilters
 from planning.records import NewPlan, PlanRecord, PlanSummary, SectionRecord
 from planning.service import PlanService
@@ -79,13 +79,7 @@ def create_plan(
     person: PersonDep, session: SessionDep, response: Response, new: NewPlan
 ) -> PlanRecord:
     """Create a draft plan; a CSE or CAM creates their own, admins and managers any."""
-    if person.role in ("CSE", "CAM") and new.owner_id not in (None, person.id):
-        raise ApiError(403, "permission_denied", "you can only create plans you own")
-    if new.client_id is not None:
-        permissions.check_client(session, person, directory.get_client(session, new.client_id))
-    owner_id = new.owner_id or (person.id if person.role in ("CSE", "CAM") else None)
-    spec = new.model_copy(update={"owner_id": owner_id})
-    plan = PlanService(session).create_plan(spec, person.actor)
+    plan = PlanService(session).create_plan_as(new, person)
     response.headers["ETag"] = etag(plan.version)
     response.headers["Location"] = f"/plans/{plan.id}"
     return plan
@@ -166,11 +160,7 @@ def move(
     assert name in ACTIONS
     service = PlanService(session)
     plan = service.get_plan(plan_id)
-    if name in ("approve", "request_changes"):
-        permissions.check_plan_view(session, person, plan)
-        permissions.check_plan_approve(session, person, plan)
-    else:
-        permissions.check_plan_edit(session, person, plan)
+    permissions.check_plan_move(session, person, plan, name)
     moved = service.transition(
         plan_id,
         name,
