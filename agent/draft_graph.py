@@ -9,6 +9,7 @@ draft is written section by section through the plan service in one transaction.
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -86,7 +87,15 @@ def resolve_request(
     territory = None if client else (state.get("territory") or person.territory)
     if plan_type == "territory" and person.role != "CSE":
         raise ValidationError("territory plans belong to a CSE; draft an account plan instead")
-    existing = _open_plan(session, person, plan_type, fiscal_year, client, territory)
+    existing = PlanService(session).open_plan_for(
+        person,
+        PlanFilters(
+            plan_type=plan_type,
+            fiscal_year=fiscal_year,
+            client_id=client.id if client else None,
+            territory=None if client else territory,
+        ),
+    )
     return {
         "plan_id": str(existing.id) if existing else None,
         "version": existing.version if existing else None,
@@ -272,10 +281,7 @@ def _draft_request(request: dict[str, Any]) -> DraftRequest:
     return DraftRequest(
         plan_type=request["plan_type"],
         fiscal_year=request["fiscal_year"],
-        owner=Person(
-            uuid.UUID(owner["id"]), owner["name"], owner["email"], owner["role"],
-            owner.get("territory"), owner.get("region"),
-        ),
+        owner=Person(**{**owner, "id": uuid.UUID(owner["id"])}),
         emphasis=request["emphasis"],
         client_id=uuid.UUID(request["client_id"]) if request["client_id"] else None,
         territory=request["territory"],
@@ -295,35 +301,8 @@ def _new_plan(request: dict[str, Any]) -> NewPlan:
     )
 
 
-def _open_plan(
-    session: Session,
-    person: Person,
-    plan_type: str,
-    fiscal_year: int,
-    client: Any,
-    territory: str | None,
-) -> Any:
-    filters = PlanFilters(
-        plan_type=plan_type,
-        fiscal_year=fiscal_year,
-        client_id=client.id if client else None,
-        territory=None if client else territory,
-    )
-    for plan in PlanService(session).list_plans(filters):
-        if plan.status in EDITABLE_STATUSES and permissions.can_edit_plan(person, plan):
-            return plan
-    return None
-
-
 def _person_json(person: Person) -> dict[str, Any]:
-    return {
-        "id": str(person.id),
-        "name": person.name,
-        "email": person.email,
-        "role": person.role,
-        "territory": person.territory,
-        "region": person.region,
-    }
+    return {**asdict(person), "id": str(person.id)}
 
 
 def _emphasis(person: Person) -> str:

@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 
 from agent.prompts import OFFLINE_HELP, OFFLINE_LABEL
 from core.models import Client
-from planning import directory, permissions
+from planning import directory
 from planning.plan_repository import PlanFilters
 from planning.service import PlanService
-from planning.workflow import EDITABLE_STATUSES
 from tools.context import ToolContext
 
 ACTION_DAYS = 14
@@ -183,7 +182,5 @@ def _plan_to_change(session: Session, ctx: ToolContext, client: Client | None) -
         if client
         else PlanFilters(plan_type="territory", territory=ctx.person.territory)
     )
-    for plan in PlanService(session).list_plans(filters):
-        if plan.status in EDITABLE_STATUSES and permissions.can_edit_plan(ctx.person, plan):
-            return plan.id
-    return None
+    plan = PlanService(session).open_plan_for(ctx.person, filters)
+    return plan.id if plan else None

@@ -110,6 +110,13 @@ class PlanService:
             new = new.model_copy(update={"owner_id": person.id})
         return self.create_plan(new, person.actor)
 
+    def open_plan_for(self, person: Person, filters: PlanFilters) -> PlanSummary | None:
+        """The newest draft or in-review plan matching ``filters`` that ``person`` may edit."""
+        for plan in self.list_plans(filters):
+            if plan.status in EDITABLE_STATUSES and permissions.can_edit_plan(person, plan):
+                return plan
+        return None
+
     def ensure_plan(self, new: NewPlan, actor: Actor) -> PlanRecord:
         """The open (draft or in-review) plan with ``new``'s type, year, owner and subject,
         or a new one: pressing "create" twice does not make two plans."""
