@@ -25,7 +25,6 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
-from pydantic import ValidationError as PydanticValidationError
 
 from agent import models, offline
 from agent.context import ChaSenContext
@@ -34,12 +33,10 @@ from agent.prompts import MODEL_DOWN_NOTICE, STEP_LIMIT, SYSTEM_PROMPT
 from agent.review import Question, ask, settle
 from agent.state import ChatState
 from core.budget import count_tokens
-from core.errors import ChaSenError
 from core.identity import Person
 from tools import proposals
 from tools.context import ToolContext
 from tools.registry import read_tools
-from tools.results import error_text
 from tools.write_tools import WRITE_TOOL_NAMES, write_tools
 
 
@@ -120,18 +117,8 @@ def tools(state: ChatState, runtime: Runtime[ChaSenContext]) -> dict[str, Any]:
             text = f"ERROR (unknown_tool): there is no tool {call['name']!r}; tools: {known}"
             results.append(ToolMessage(content=text, tool_call_id=call_id, name=call["name"]))
             continue
-        try:
-            message = tool.invoke({**call, "type": "tool_call"})
-        except PydanticValidationError as invalid:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in invalid.errors()
-            )
-            text = f"ERROR (invalid_arguments): {call['name']}: {problems}"
-            results.append(ToolMessage(content=text, tool_call_id=call_id, name=call["name"]))
-            continue
-        except ChaSenError as error:
-            results.append(ToolMessage(error_text(error), tool_call_id=call_id, name=call["name"]))
-            continue
+        # Every tool answers bad arguments and domain errors with a readable result.
+        message = tool.invoke({**call, "type": "tool_call"})
         assert isinstance(message, ToolMessage)
         if call["name"] in WRITE_TOOL_NAMES and message.artifact:
             pending.append({"tool_call_id": call_id, "proposal": message.artifact})

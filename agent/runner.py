@@ -29,12 +29,10 @@ from core.bootstrap import Database
 from core.database import transaction
 from core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from core.identity import Person
-from core.models import ApprovalRequest, User
+from core.models import ApprovalRequest, GraphName, User
 from planning import directory, permissions
 from planning.service import PlanService
 from tools import proposals
-
-GraphName = Literal["chat", "plan_draft"]
 
 
 @dataclass(frozen=True)
@@ -170,14 +168,6 @@ class ChaSen:
         """Refuse at once a draft of an unknown or forbidden subject (before running it)."""
         with self.database.sessions() as session:
             resolve_request(session, person, request, self.today or date.today())
-
-    def approval(self, approval_id: uuid.UUID) -> ApprovalRequest:
-        """An approval by id, decided or not; NotFoundError otherwise."""
-        with self.database.sessions() as session:
-            row = approvals.get(session, approval_id)
-        if row is None:
-            raise NotFoundError(f"no approval {approval_id}")
-        return row
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -198,3 +198,19 @@ def test_the_request_carries_the_tool_schemas(chasen: ChaSen, stub: OpenAIStub) 
     change = tools["propose_section_change"]["parameters"]
     assert change["type"] == "object"
     assert {"plan_id", "section", "operation"} <= set(change["required"])
+
+
+def test_arguments_that_fail_a_tools_schema_are_reported_to_the_model(
+    chasen: ChaSen, stub: OpenAIStub
+) -> None:
+    anu = chasen.person(ANU)
+    stub.script.extend(
+        [tool_call_reply("propose_section_change", {"plan_id": 5}), text_reply("Oops.")]
+    )
+    result = chasen.chat(anu, "Add something")
+    assert result.answer == "Oops." and result.decisions == []
+    [error] = tool_results(stub.chat_requests()[1])
+    assert error.startswith(
+        "ERROR (validation_error): invalid arguments for propose_section_change"
+    )
+    assert "section" in error and "operation" in error

@@ -10,7 +10,6 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.database import transaction
 from core.identity import Person
 from core.settings import get_settings
 from ingest.transcripts.embedding import Embedder, make_embedder
@@ -47,9 +46,3 @@ class ToolContext:
                 yield session
             finally:
                 session.rollback()
-
-    @contextmanager
-    def writing(self) -> Iterator[Session]:
-        """A session in one transaction, committed on success (approved writes only)."""
-        with transaction(self.sessions) as session:
-            yield session

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from tools import meeting_tools, plan_tools, portfolio_tools
 from tools.context import ToolContext
+from tools.results import invalid_arguments
 
 ToolFunction = Callable[..., str]
 
@@ -75,16 +76,3 @@ def bind(tool: ReadTool, ctx: ToolContext) -> BaseTool:
         args_schema=tool.args,
         handle_validation_error=lambda error: invalid_arguments(tool.name, error),
     )
-
-
-def invalid_arguments(tool_name: str, error: Exception) -> str:
-    """Arguments the schema refused, in the shape of a domain error result."""
-    problems = getattr(error, "errors", None)
-    if callable(problems):
-        detail = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ())) or 'arguments'}: {e.get('msg')}"
-            for e in problems()
-        )
-    else:
-        detail = str(error)
-    return f"ERROR (validation_error): invalid arguments for {tool_name}: {detail}"

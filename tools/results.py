@@ -43,3 +43,16 @@ def money(value: Any) -> str:
     if value is None:
         return "?"
     return f"${float(value):,.0f}"
+
+
+def invalid_arguments(tool_name: str, error: Exception) -> str:
+    """Arguments the schema refused, in the shape of a domain error result."""
+    problems = getattr(error, "errors", None)
+    if callable(problems):
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())) or 'arguments'}: {e.get('msg')}"
+            for e in problems()
+        )
+    else:
+        detail = str(error)
+    return f"ERROR (validation_error): invalid arguments for {tool_name}: {detail}"

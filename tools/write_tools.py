@@ -12,7 +12,7 @@ from core.errors import ChaSenError
 from tools import proposals
 from tools.context import ToolContext
 from tools.proposals import Operation, StatusAction
-from tools.results import error_text
+from tools.results import error_text, invalid_arguments
 
 WRITE_TOOL_NAMES = ("propose_section_change", "propose_status_change")
 
@@ -88,6 +88,7 @@ def write_tools(ctx: ToolContext) -> list[BaseTool]:
             "item, or set fields). Nothing is written until a person accepts it.",
             args_schema=SectionChangeArgs,
             response_format="content_and_artifact",
+            handle_validation_error=lambda e: invalid_arguments("propose_section_change", e),
         ),
         StructuredTool.from_function(
             func=propose_status_change,
@@ -96,6 +97,7 @@ def write_tools(ctx: ToolContext) -> list[BaseTool]:
             "approve. A person decides; nobody approves their own plan.",
             args_schema=StatusChangeArgs,
             response_format="content_and_artifact",
+            handle_validation_error=lambda e: invalid_arguments("propose_status_change", e),
         ),
     ]
 
