@@ -142,11 +142,9 @@ def _args(tool: str, text: str, client: Client | None) -> dict[str, Any]:
             r"^(please )?(search|find)( (the )?transcripts?)?( for)?\s*", "", text, flags=re.I
         )
         return {"query": query or text, "client": name, "limit": 5}
-    if tool in ("list_stakeholders", "client_snapshot", "suggest_actions"):
-        return {"client": name}
-    if tool in ("churn_risk", "opportunities", "find_plans"):
-        return {"client": name}
-    return {}
+    if tool in ("portfolio", "targets_and_coverage"):
+        return {}
+    return {"client": name}
 
 
 def _call(tool: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -119,8 +119,14 @@ def test_forged_expired_and_unknown_tokens_are_401(api: TestClient, settings: Se
     assert "nobody@example.com" in problem_of(api.get("/plans", headers=unknown), 401)["detail"]
 
 
-def test_a_service_key_acts_as_its_user(api: TestClient) -> None:
-    assert api.get("/plans", headers={"X-API-Key": SERVICE_KEY}).status_code == 200
+def test_a_service_key_acts_as_its_user(
+    api: TestClient, settings: Settings, committed_factory: sessionmaker[Session]
+) -> None:
+    barwon = str(client(committed_factory, "Barwon Health").id)
+    plan = new_account_plan(api, settings, ANU, barwon).json()
+    service = api.get("/plans", headers={"X-API-Key": SERVICE_KEY})
+    # The key acts as the region's manager, who sees the CAM's plan in that region.
+    assert [p["id"] for p in service.json()["items"]] == [plan["id"]]
 
 
 # --- plans, sections, workflow -------------------------------------------------------------
