@@ -17,8 +17,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from agent.checkpoints import open_checkpointer
 from agent.runner import ChaSen
-from api import problems
-from api.routes import agent, health, plans
+from api import observability, problems
+from api.routes import agent, collaboration, dashboard, health, plans, transcripts
 from core.bootstrap import Database, open_database
 from core.settings import Settings, get_settings
 
@@ -81,5 +81,9 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
 
     app.include_router(health.router)
     app.include_router(plans.router)
+    app.include_router(collaboration.router)
     app.include_router(agent.router)
+    app.include_router(dashboard.router)
+    app.include_router(transcripts.router)
+    observability.install(app)
     return app

@@ -56,6 +56,7 @@ from core.models.risk import (
     RiskModel,
     RiskPrediction,
 )
+from core.models.uploads import TranscriptUpload, UploadStatus
 
 __all__ = [
     "APPROVAL_STATUSES",
@@ -106,5 +107,7 @@ __all__ = [
     "StakeholderStatus",
     "StrategicPlan",
     "TranscriptChunk",
+    "TranscriptUpload",
+    "UploadStatus",
     "User",
 ]
