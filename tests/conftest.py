@@ -13,19 +13,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.app import create_app
 from core import schema
 from core.bootstrap import Database
 from core.database import make_engine, session_factory
 from core.embedded import stop_embedded
 from core.models import Base
-from core.settings import DatabaseSettings
+from core.settings import DatabaseSettings, Settings
 from ingest.transcripts.chunking import Chunker
 from ingest.transcripts.embedding import LocalEmbedder
 from ingest.transcripts.service import TranscriptIngestor
 from scheduler.queue import load_task_modules, queue
+from tests.agent_harness import TODAY, seed
+from tests.api_harness import api_settings
 
 
 @pytest.fixture(scope="session")
@@ -126,3 +130,22 @@ def queue_database(
     empty_queue(engine)
     yield Database(engine=engine, sessions=committed_factory, embedded=True)
     empty_queue(engine)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """API settings with a known secret and service key (see ``tests.api_harness``)."""
+    return api_settings()
+
+
+@pytest.fixture
+def api(
+    committed_factory: sessionmaker[Session], engine: Engine, settings: Settings
+) -> Iterator[TestClient]:
+    """The real app on the seeded test database, its lifespan running, day fixed to TODAY."""
+    seed(committed_factory)
+    database = Database(engine=engine, sessions=committed_factory, embedded=True)
+    app = create_app(database, settings)
+    with TestClient(app) as test_client:
+        app.state.chasen.today = TODAY
+        yield test_client

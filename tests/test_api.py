@@ -3,72 +3,23 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from typing import Any
 
 import jwt
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
-from api.tokens import mint
-from core.bootstrap import Database
-from core.settings import ApiSettings, Settings
+from core.settings import Settings
 from ingest.demo_data import ANU, JOHN, TRACEY
-from tests.agent_harness import TODAY, client, person, seed
-
-SECRET = "test-secret-that-is-long-enough-for-hs256"
-MANAGER = "michael.costa@example.com"
-SERVICE_KEY = "service-key-1"
-
-
-@pytest.fixture
-def settings() -> Settings:
-    return Settings(
-        api=ApiSettings(
-            jwt_secret=SecretStr(SECRET), api_keys={SERVICE_KEY: MANAGER}, max_body_bytes=65_536
-        )
-    )
-
-
-@pytest.fixture
-def api(
-    committed_factory: sessionmaker[Session], engine: Engine, settings: Settings
-) -> Iterator[TestClient]:
-    seed(committed_factory)
-    database = Database(engine=engine, sessions=committed_factory, embedded=True)
-    app = create_app(database, settings)
-    with TestClient(app) as test_client:
-        app.state.chasen.today = TODAY
-        yield test_client
-
-
-def auth(settings: Settings, email: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint(settings.api, subject=email, email=email)}"}
-
-
-def new_account_plan(api: TestClient, settings: Settings, email: str, client_id: str) -> Any:
-    body = {
-        "plan_type": "account",
-        "fiscal_year": 2026,
-        "primary_owner": "x",
-        "client_id": client_id,
-    }
-    response = api.post("/plans", json=body, headers=auth(settings, email))
-    assert response.status_code == 201, response.text
-    return response
-
-
-def problem_of(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status and body["detail"] and body["type"].startswith("https://")
-    return body
-
+from tests.agent_harness import client, person
+from tests.api_harness import (
+    MANAGER,
+    SECRET,
+    SERVICE_KEY,
+    auth,
+    new_account_plan,
+    problem_of,
+)
 
 # --- operations and authentication ---------------------------------------------------------
 
