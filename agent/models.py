@@ -36,6 +36,8 @@ def chat_model(settings: ModelSettings) -> ChatOpenAI:
         timeout=settings.timeout_s,
         max_retries=settings.max_retries,
         temperature=0,
+        # Token counts also when a streamed run (POST /chat/stream) makes the model stream.
+        stream_usage=True,
     )
 
 

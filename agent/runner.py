@@ -9,11 +9,12 @@ is resumed, so a bad decision is refused with a clear error and leaves the appro
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
@@ -83,6 +84,19 @@ class TurnResult:
     values: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RunEvent:
+    """Progress of a run as it happens: a graph step finished, or text the model wrote."""
+
+    kind: Literal["step", "token"]
+    node: str
+    text: str = ""
+
+
+OnEvent = Callable[[RunEvent], None]
+"""Called in the run's thread with each event; it must not block for long."""
+
+
 class ChaSen:
     """ChaSen's graphs on one database and checkpointer."""
 
@@ -122,19 +136,46 @@ class ChaSen:
 
     # -- runs --------------------------------------------------------------------------------
 
-    def chat(self, person: Person, text: str, *, thread_id: str | None = None) -> TurnResult:
+    def chat(
+        self,
+        person: Person,
+        text: str,
+        *,
+        thread_id: str | None = None,
+        on_event: OnEvent | None = None,
+    ) -> TurnResult:
         """One chat turn in a thread (a new thread when none is given)."""
         if not text.strip():
             raise ValidationError("say something: the message is empty")
+        if thread_id is not None:
+            self.check_thread(person, thread_id)
         thread = thread_id or str(uuid.uuid4())
-        return self._run("chat", person, {"messages": [HumanMessage(content=text)]}, thread)
+        message = {"messages": [HumanMessage(content=text)]}
+        return self._run("chat", person, message, thread, on_event)
 
     def draft(
-        self, person: Person, request: DraftInput, *, thread_id: str | None = None
+        self,
+        person: Person,
+        request: DraftInput,
+        *,
+        thread_id: str | None = None,
+        on_event: OnEvent | None = None,
+        run_id: uuid.UUID | None = None,
     ) -> TurnResult:
-        """Draft a plan ("Generate Plan Draft"); it ends waiting for a person's approval."""
+        """Draft a plan ("Generate Plan Draft"); it ends waiting for a person's approval.
+
+        ``run_id`` continues a run recorded by :meth:`begin` (a draft started in the
+        background), so that its thread can be followed from the moment it was asked for."""
         thread = thread_id or f"draft-{uuid.uuid4()}"
-        return self._run("plan_draft", person, dict(request), thread)
+        return self._run("plan_draft", person, dict(request), thread, on_event, run_id)
+
+    def begin(self, graph: GraphName, person: Person, thread_id: str) -> uuid.UUID:
+        """Record a run as running before it starts (for runs started in the background)."""
+        with transaction(self.database.sessions) as session:
+            return runs.start(
+                session, thread_id=thread_id, graph=graph, user_id=person.id,
+                model=self.model.label,
+            )  # fmt: skip
 
     def resume(
         self, person: Person, thread_id: str, interrupt_id: str, response: Any
@@ -164,6 +205,13 @@ class ChaSen:
                 thread_id, run.status, run.error, [PendingDecision.of(r) for r in waiting]
             )
 
+    def check_thread(self, person: Person, thread_id: str) -> None:
+        """A thread is continued only by the person who started it (a new id starts one)."""
+        with self.database.sessions() as session:
+            run = runs.latest(session, thread_id)
+        if run is not None and run.user_id != person.id:
+            raise NotFoundError(f"no thread {thread_id} of yours")
+
     def check_draft(self, person: Person, request: DraftInput) -> None:
         """Refuse at once a draft of an unknown or forbidden subject (before running it)."""
         with self.database.sessions() as session:
@@ -172,21 +220,21 @@ class ChaSen:
     # -- helpers -----------------------------------------------------------------------------
 
     def _run(
-        self, graph_name: GraphName, person: Person, payload: Any, thread_id: str
+        self,
+        graph_name: GraphName,
+        person: Person,
+        payload: Any,
+        thread_id: str,
+        on_event: OnEvent | None = None,
+        run_id: uuid.UUID | None = None,
     ) -> TurnResult:
         graph = self.graphs[graph_name]
         config: Any = {"configurable": {"thread_id": thread_id}, "recursion_limit": 50}
         before = dict(graph.get_state(config).values.get("usage") or {})
-        with transaction(self.database.sessions) as session:
-            run_id = runs.start(
-                session,
-                thread_id=thread_id,
-                graph=graph_name,
-                user_id=person.id,
-                model=self.model.label,
-            )
+        if run_id is None:
+            run_id = self.begin(graph_name, person, thread_id)
         try:
-            graph.invoke(payload, config, context=self.context(person))
+            self._stream(graph, payload, config, person, thread_id, run_id, on_event)
         except Exception as error:
             self._finish(run_id, "failed", {}, error=f"{type(error).__name__}: {error}")
             raise
@@ -217,6 +265,34 @@ class ChaSen:
             usage=usage,
             values=values,
         )
+
+    def _stream(
+        self,
+        graph: CompiledStateGraph[Any, Any, Any, Any],
+        payload: Any,
+        config: Any,
+        person: Person,
+        thread_id: str,
+        run_id: uuid.UUID,
+        on_event: OnEvent | None,
+    ) -> None:
+        """Run the graph, announcing each finished step (and model text to ``on_event``)."""
+        modes: Any = ["updates", "messages"] if on_event else ["updates"]
+        stream: Any = graph.stream(payload, config, context=self.context(person), stream_mode=modes)
+        for mode, chunk in stream:
+            if mode == "updates":
+                for node in chunk:
+                    if node.startswith("__"):
+                        continue  # an interrupt, not a step
+                    with transaction(self.database.sessions) as session:
+                        runs.announce(session, thread_id, run_id, "step", node=node)
+                    if on_event:
+                        on_event(RunEvent("step", node))
+            elif on_event:
+                message, meta = chunk
+                text = message.text if isinstance(message, AIMessageChunk | AIMessage) else ""
+                if text and not getattr(message, "tool_calls", None):
+                    on_event(RunEvent("token", str(meta.get("langgraph_node", "")), text))
 
     def _finish(
         self, run_id: uuid.UUID, status: str, usage: dict[str, int], error: str | None = None

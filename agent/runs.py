@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.models import AgentRun
+
+CHANNEL = "agent_runs"
+"""Where a run's progress is announced (``pg_notify``), keyed by ``thread_id``."""
 
 
 def start(
@@ -17,6 +22,7 @@ def start(
     run = AgentRun(thread_id=thread_id, graph=graph, user_id=user_id, model=model)
     session.add(run)
     session.flush()
+    announce(session, thread_id, run.id, "status", status="running", graph=graph)
     return run.id
 
 
@@ -28,7 +34,7 @@ def finish(
     error: str | None = None,
 ) -> None:
     """Record how a run ended and the tokens it used."""
-    session.execute(
+    thread_id = session.scalar(
         update(AgentRun)
         .where(AgentRun.id == run_id)
         .values(
@@ -39,7 +45,10 @@ def finish(
             output_tokens=usage.get("output_tokens", 0),
             model_calls=usage.get("model_calls", 0),
         )
+        .returning(AgentRun.thread_id)
     )
+    if thread_id is not None:
+        announce(session, thread_id, run_id, "status", status=status, error=error)
 
 
 def latest(session: Session, thread_id: str) -> AgentRun | None:
@@ -50,3 +59,13 @@ def latest(session: Session, thread_id: str) -> AgentRun | None:
         .order_by(AgentRun.started_at.desc())
         .limit(1)
     ).first()
+
+
+def announce(
+    session: Session, thread_id: str, run_id: uuid.UUID, event: str, **fields: Any
+) -> None:
+    """Tell whoever follows ``thread_id`` that its run moved (sent when the session commits)."""
+    if isinstance(fields.get("error"), str):
+        fields["error"] = fields["error"][:2000]  # a notification holds at most 8000 bytes
+    payload = {"thread_id": thread_id, "run_id": str(run_id), "event": event, **fields}
+    session.execute(select(func.pg_notify(CHANNEL, json.dumps(payload, default=str))))

@@ -83,5 +83,7 @@ def _email_of(request: Request, settings: Settings) -> str:
 
 
 PersonDep = Annotated[Person, Depends(current_person)]
-SessionDep = Annotated[Session, Depends(unit_of_work)]
+# "function": the transaction commits before the response is sent, so a client that has its
+# 201 can read what it wrote, and a failed commit is an error response rather than a lie.
+SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
 ChaSenDep = Annotated[ChaSen, Depends(chasen_of)]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, BackgroundTasks
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.runner import ChaSen, PendingDecision, TurnResult
+from agent.runner import ThreadStatus as RunnerThreadStatus
 from agent.state import DraftInput
 from api.deps import ChaSenDep, PersonDep
 from core.identity import Person
@@ -83,6 +84,17 @@ class ThreadStatus(BaseModel):
     error: str | None
     decisions: list[Decision]
 
+    @classmethod
+    def of(cls, found: RunnerThreadStatus) -> ThreadStatus:
+        """From the runner's record."""
+        status: Any = found.status
+        return cls(
+            thread_id=found.thread_id,
+            status=status,
+            error=found.error,
+            decisions=[Decision.of(d) for d in found.decisions],
+        )
+
 
 class DraftRequest(BaseModel):
     """A new plan to draft: an account plan for a client, or the caller's territory plan."""
@@ -141,14 +153,7 @@ def draft_new_plan(
 @router.get("/threads/{thread_id}", response_model=ThreadStatus)
 def thread_status(thread_id: str, person: PersonDep, chasen: ChaSenDep) -> ThreadStatus:
     """The latest run of a thread the caller started, and the decisions waiting in it."""
-    found = chasen.thread(person, thread_id)
-    status: Any = found.status
-    return ThreadStatus(
-        thread_id=thread_id,
-        status=status,
-        error=found.error,
-        decisions=[Decision.of(d) for d in found.decisions],
-    )
+    return ThreadStatus.of(chasen.thread(person, thread_id))
 
 
 @router.post("/chat", response_model=Turn)
@@ -183,13 +188,17 @@ def _start(
     # rather than a failed run later.
     chasen.check_draft(person, draft)
     thread_id = f"draft-{uuid.uuid4()}"
-    background.add_task(_run_draft, chasen, person, draft, thread_id)
+    # Recorded now, so the thread can be followed (GET /threads/..., its events) at once.
+    run_id = chasen.begin("plan_draft", person, thread_id)
+    background.add_task(_run_draft, chasen, person, draft, thread_id, run_id)
     return DraftStarted(thread_id=thread_id)
 
 
-def _run_draft(chasen: ChaSen, person: Person, draft: DraftInput, thread_id: str) -> None:
+def _run_draft(
+    chasen: ChaSen, person: Person, draft: DraftInput, thread_id: str, run_id: uuid.UUID
+) -> None:
     # Failures are recorded on the run (status failed, with the error) for /threads to show.
     try:
-        chasen.draft(person, draft, thread_id=thread_id)
+        chasen.draft(person, draft, thread_id=thread_id, run_id=run_id)
     except Exception:
         return

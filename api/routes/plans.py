@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
-from datetime import datetime
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Response
 from pydantic import BaseModel
 
+from api.cursors import decode_keyset, encode_keyset
 from api.deps import PersonDep, SessionDep
 from api.problems import ApiError, etag
 from core.errors import ValidationError
@@ -67,11 +66,11 @@ def list_plans(
     """Plans the caller may see, newest change first, a page at a time."""
     filters = PlanFilters(plan_type, fiscal_year, status, owner, territory, client_id)
     items = PlanService(session).list_plans(
-        filters, limit + 1, visible_to=person, after=_decode(cursor) if cursor else None
+        filters, limit + 1, visible_to=person, after=decode_keyset(cursor) if cursor else None
     )
     more = len(items) > limit
     items = items[:limit]
-    return PlanPage(items=items, next_cursor=_encode(items[-1]) if more and items else None)
+    return PlanPage(items=items, next_cursor=_cursor(items[-1]) if more and items else None)
 
 
 @router.post("", status_code=201, response_model=PlanRecord)
@@ -145,31 +144,52 @@ def write_section(
     return record
 
 
-@router.post("/{plan_id}/{action}", response_model=PlanRecord)
-def move(
-    plan_id: uuid.UUID,
-    action: Literal["submit", "request-changes", "approve", "archive"],
-    person: PersonDep,
-    session: SessionDep,
-    response: Response,
-    body: WorkflowMove | None = None,
-    if_match: Annotated[str | None, Header()] = None,
-) -> PlanRecord:
-    """Move the plan through its workflow; illegal moves are 409."""
+MOVES = {
+    "submit": "Submit the plan for review (owners and collaborators).",
+    "request-changes": "Send the plan back to draft with a note (its approvers).",
+    "approve": "Approve the plan (a manager or admin who is not its owner).",
+    "archive": "Archive the plan (owners, collaborators, admins).",
+}
+"""The workflow moves, each its own path, so that ``/plans/{id}/draft`` and the like stay free."""
+
+
+def _mover(action: str) -> Callable[..., PlanRecord]:
     name = action.replace("-", "_")
     assert name in ACTIONS
-    service = PlanService(session)
-    plan = service.get_plan(plan_id)
-    permissions.check_plan_move(session, person, plan, name)
-    moved = service.transition(
-        plan_id,
-        name,
-        actor=person.actor,
-        expected_version=_version(if_match) if if_match else None,
-        note=body.note if body else None,
+
+    def move(
+        plan_id: uuid.UUID,
+        person: PersonDep,
+        session: SessionDep,
+        response: Response,
+        body: WorkflowMove | None = None,
+        if_match: Annotated[str | None, Header()] = None,
+    ) -> PlanRecord:
+        service = PlanService(session)
+        permissions.check_plan_move(session, person, service.get_plan(plan_id), name)
+        moved = service.transition(
+            plan_id,
+            name,
+            actor=person.actor,
+            expected_version=_version(if_match) if if_match else None,
+            note=body.note if body else None,
+        )
+        response.headers["ETag"] = etag(moved.version)
+        return moved
+
+    return move
+
+
+for _action, _summary in MOVES.items():
+    router.add_api_route(
+        f"/{{plan_id}}/{_action}",
+        _mover(_action),
+        methods=["POST"],
+        response_model=PlanRecord,
+        summary=_summary,
+        description=_summary + " An illegal move for the plan's status is 409.",
+        operation_id=f"plan_{_action.replace('-', '_')}",
     )
-    response.headers["ETag"] = etag(moved.version)
-    return moved
 
 
 def _version(if_match: str) -> int:
@@ -179,15 +199,6 @@ def _version(if_match: str) -> int:
     return int(text[1:])
 
 
-def _encode(plan: PlanSummary) -> str:
+def _cursor(plan: PlanSummary) -> str:
     assert plan.updated_at is not None
-    raw = json.dumps([plan.updated_at.isoformat(), str(plan.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def _decode(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        stamp, plan_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(stamp), uuid.UUID(plan_id)
-    except (ValueError, TypeError):
-        raise ValidationError("the cursor is not one this API gave out") from None
+    return encode_keyset(plan.updated_at, plan.id)
