@@ -176,12 +176,19 @@ def add_activity(
     )
 
 
-def activity(session: Session, plan_id: uuid.UUID, limit: int = 50) -> Sequence[PlanActivity]:
-    """The plan's newest activity entries first."""
-    query = (
-        select(PlanActivity)
-        .where(PlanActivity.plan_id == plan_id)
-        .order_by(PlanActivity.created_at.desc(), PlanActivity.id)
-        .limit(limit)
-    )
+def activity(
+    session: Session,
+    plan_id: uuid.UUID,
+    limit: int = 50,
+    *,
+    before: tuple[datetime, uuid.UUID] | None = None,
+) -> Sequence[PlanActivity]:
+    """The plan's activity entries, newest first (by time, then id); ``before`` is the
+    (created_at, id) of the last entry of the previous page."""
+    query = select(PlanActivity).where(PlanActivity.plan_id == plan_id)
+    if before is not None:
+        query = query.where(
+            tuple_(PlanActivity.created_at, PlanActivity.id) < tuple_(before[0], before[1])
+        )
+    query = query.order_by(PlanActivity.created_at.desc(), PlanActivity.id.desc()).limit(limit)
     return session.scalars(query).all()

@@ -70,8 +70,19 @@ class PlanService:
 
     def activity(self, plan_id: uuid.UUID, limit: int = 50) -> Sequence[PlanActivity]:
         """The plan's newest activity entries first."""
+        return self.activity_page(plan_id, limit)
+
+    def activity_page(
+        self,
+        plan_id: uuid.UUID,
+        limit: int = 50,
+        before: tuple[datetime, uuid.UUID] | None = None,
+    ) -> Sequence[PlanActivity]:
+        """A page of the plan's activity, newest first; ``before`` is the (created_at, id) of
+        the previous page's last entry (keyset paging: entries added meanwhile shift nothing).
+        NotFoundError when the id names no plan."""
         self._load(plan_id)
-        return plan_repository.activity(self.session, plan_id, limit)
+        return plan_repository.activity(self.session, plan_id, limit, before=before)
 
     # -- writing ---------------------------------------------------------------------------
 
