@@ -14,12 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from core.budget import Record
-from core.errors import NotFoundError, PermissionDeniedError
-from core.identity import Person
-from core.models import MEDDPICC_DIMENSIONS, Client, MeddpiccScore, PipelineOpportunity, User
-from planning import calculations, directory
+from core.models import MEDDPICC_DIMENSIONS, Client, MeddpiccScore, PipelineOpportunity
+from planning import calculations
 from planning import portfolio_repository as repo
-from planning.permissions import check_client, visible_clients
+from planning import portfolio_views as views
+from planning.permissions import visible_clients
+
+# Re-exported (hence the alias, for mypy): the plan and meeting tools import it from here.
+from planning.portfolio_views import client_named as client_named  # noqa: PLC0414
 from risk.assessment import ClientRisk, assess
 from tools.context import ToolContext
 from tools.results import money, readable_errors, render
@@ -27,6 +29,8 @@ from tools.results import money, readable_errors, render
 ACTION_DUE_DAYS = 14
 TOP_REASONS = 3
 WEAKEST_DIMENSIONS = 2
+QUARTER_MEASURES = (("weighted_acv", "weighted ACV"), ("total_acv", "total ACV"), ("tcv", "TCV"))
+"""The measures shown per quarter, with their labels."""
 
 # What to do about a weak MEDDPICC dimension, said as the next step on the deal.
 DIMENSION_ACTIONS = {
@@ -93,14 +97,6 @@ class ChurnRiskArgs(_Args):
     )
 
 
-def client_named(session: Session, person: Person, name_or_id: str) -> Client:
-    """The client ``name_or_id`` names (NotFoundError), if ``person`` may see it
-    (PermissionDeniedError)."""
-    client = directory.find_client(session, name_or_id)
-    check_client(session, person, client)
-    return client
-
-
 @readable_errors
 def portfolio(ctx: ToolContext, territory: str | None = None) -> str:
     """List the clients you can see (optionally of one territory), riskiest first, with ARR,
@@ -108,23 +104,19 @@ def portfolio(ctx: ToolContext, territory: str | None = None) -> str:
     ARR, health distribution). Use it for "how is my portfolio", "which clients are at risk",
     or to find a client's exact name."""
     with ctx.reading() as session:
-        clients = visible_clients(session, ctx.person, territory)
-        risks = assess(session, clients, ctx.today)
-        by_id = {c.id: c for c in clients}
-        records = [_portfolio_line(by_id[r.client_id], r) for r in risks]
-        bands = [calculations.health_band(c.health_score) or "unknown" for c in clients]
-        totals = (
-            f"{len(clients)} clients, total ARR {money(sum((c.arr for c in clients), Decimal(0)))}"
-            f"; health: {bands.count('healthy')} healthy, {bands.count('at_risk')} at risk, "
-            f"{bands.count('critical')} critical, {bands.count('unknown')} unknown"
-        )
+        view = views.portfolio(session, ctx.person, ctx.today, territory)
+    records = [_portfolio_line(c) for c in view.clients]
+    sums, health = view.totals, view.totals.health
+    totals = (
+        f"{sums.clients} clients, total ARR {money(sums.arr)}; health: {health.healthy} healthy, "
+        f"{health.at_risk} at risk, {health.critical} critical, {health.unknown} unknown"
+    )
     scope = f" in {territory}" if territory else ""
     title = f"Portfolio visible to {ctx.person.name}{scope}, riskiest first\nTotals: {totals}"
     return render(title, records, ctx.result_tokens, empty="no clients")
 
 
-def _portfolio_line(client: Client, risk: ClientRisk) -> Record:
-    at_risk = risk.high or calculations.health_band(client.health_score) == "critical"
+def _portfolio_line(client: views.PortfolioClient) -> Record:
     text = " | ".join(
         [
             client.name,
@@ -133,10 +125,10 @@ def _portfolio_line(client: Client, risk: ClientRisk) -> Record:
             f"health {_value(client.health_score)}",
             f"NPS {_value(client.nps)}",
             f"renews {_value(client.renewal_date)}",
-            f"risk {risk.band or 'unscored'}",
+            f"risk {client.risk_band or 'unscored'}",
         ]
     )
-    return Record(text, 0 if at_risk else 1)
+    return Record(text, 0 if client.at_risk else 1)
 
 
 @readable_errors
@@ -191,65 +183,31 @@ def targets_and_coverage(
     region's people."""
     year = fiscal_year or ctx.today.year
     with ctx.reading() as session:
-        owner = _target_owner(session, ctx.person, owner_email)
-        _check_targets_access(ctx.person, owner)
-        rows = repo.targets_of(session, owner.id, year)
-        pipeline = repo.open_pipeline_total(session, owner_id=owner.id)
-        records = [
-            Record(
-                f"Q{row.quarter}: "
-                + " | ".join(
-                    _measure(label, getattr(row, f"{key}_target"), getattr(row, f"{key}_actual"))
-                    for key, label in (
-                        ("weighted_acv", "weighted ACV"),
-                        ("total_acv", "total ACV"),
-                        ("tcv", "TCV"),
-                    )
-                )
-            )
-            for row in rows
-        ]
-        title = f"Targets of {owner.name} ({owner.role}) for FY{year}"
-        if not rows:
-            return render(title, [], ctx.result_tokens, empty=f"no targets for FY{year}")
-        target = sum((r.weighted_acv_target for r in rows), Decimal(0))
-        actual = sum((r.weighted_acv_actual for r in rows), Decimal(0))
-    coverage = calculations.coverage(pipeline, target, actual)
+        view = views.targets(session, ctx.person, owner_email, year)
+    title = f"Targets of {view.owner.name} ({view.owner.role}) for FY{year}"
+    if view.year is None:
+        return render(title, [], ctx.result_tokens, empty=f"no targets for FY{year}")
+    records = [
+        Record(
+            f"Q{quarter.quarter}: "
+            + " | ".join(_measure(label, getattr(quarter, key)) for key, label in QUARTER_MEASURES)
+        )
+        for quarter in view.quarters
+    ]
     covered = (
-        f"coverage {coverage}x of the {money(target - actual)} still to close"
-        if coverage is not None
+        f"coverage {view.coverage}x of the {money(view.remaining_weighted_acv)} still to close"
+        if view.coverage is not None
         else "coverage n/a (weighted ACV target met)"
     )
-    fy = f"FY: {_measure('weighted ACV', target, actual)} | open weighted pipeline "
-    records.append(Record(f"{fy}{money(pipeline)} | {covered}", 0))
+    fy = f"FY: {_measure('weighted ACV', view.year.weighted_acv)} | open weighted pipeline "
+    records.append(Record(f"{fy}{money(view.open_weighted_pipeline)} | {covered}", 0))
     return render(title, records, ctx.result_tokens)
 
 
-def _target_owner(session: Session, person: Person, email: str | None) -> User:
-    if email:
-        return directory.get_user_by_email(session, email)
-    user = session.get(User, person.id)
-    if user is None:
-        raise NotFoundError(f"{person.name} has no user record, so no targets", email=person.email)
-    return user
-
-
-def _check_targets_access(person: Person, owner: User) -> None:
-    if person.role == "admin" or owner.id == person.id:
-        return
-    if person.role == "manager" and person.region and owner.region == person.region:
-        return
-    raise PermissionDeniedError(
-        f"{person.name} ({person.role}) cannot see the targets of {owner.name}: CSEs and CAMs "
-        "see their own, managers their region's",
-        owner=owner.email,
-    )
-
-
-def _measure(label: str, target: Decimal, actual: Decimal) -> str:
-    gap = target - actual
+def _measure(label: str, measure: views.Measure) -> str:
+    gap = measure.gap
     where = f"gap {money(gap)}" if gap > 0 else f"ahead {money(-gap)}"
-    return f"{label} {money(actual)} of {money(target)} ({where})"
+    return f"{label} {money(measure.actual)} of {money(measure.target)} ({where})"
 
 
 @readable_errors
@@ -385,8 +343,7 @@ def _deal_action(deal: str, scores: MeddpiccScore | None) -> str:
 
 
 def _name(session: Session, user_id: uuid.UUID | None) -> str:
-    user = session.get(User, user_id) if user_id else None
-    return user.name if user else "unassigned"
+    return views.user_name(session, user_id) or "unassigned"
 
 
 def _value(value: object) -> str:
