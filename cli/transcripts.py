@@ -14,13 +14,12 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from cli.options import JsonFlag, parse_date
 from cli.output import console, errors, print_json, print_table
 from cli.session import database, unit_of_work
-from core.database import transaction
 from core.errors import ChaSenError, ValidationError
 from core.settings import get_settings
 from ingest.stakeholders.service import list_stakeholders, stakeholder_changes
 from ingest.transcripts.formats import SUFFIXES, read_transcript, transcript_files_in
 from ingest.transcripts.search import SearchFilters, search
-from ingest.transcripts.service import IngestReport, make_ingestor, reembed
+from ingest.transcripts.service import IngestReport, ingest_one, make_ingestor, reembed
 from planning import directory
 
 ingest_app = typer.Typer(help="Getting meeting transcripts in.", no_args_is_help=True)
@@ -68,12 +67,11 @@ def ingest_transcript(
             task = progress.add_task(path.name, total=None, chunks=0)
             try:
                 parsed = read_transcript(path, max_bytes=settings.transcripts.max_bytes)
-                with transaction(db.sessions) as session:
-                    report = ingestor.ingest(
-                        session, parsed, client=client, title=title, held_on=meeting_date,
-                        source_name=path.name,
-                        progress=partial(_advance, progress, task),
-                    )  # fmt: skip
+                report = ingest_one(
+                    db.sessions, ingestor, parsed, client=client, title=title,
+                    held_on=meeting_date, source_name=path.name,
+                    progress=partial(_advance, progress, task),
+                )  # fmt: skip
                 reports.append(report)
             except ChaSenError as error:
                 failures.append((path, error))

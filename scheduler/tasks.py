@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from scheduler.queue import queue
 
-TASK_MODULES: tuple[str, ...] = ("scheduler.tasks", "scheduler.digest_jobs")
+TASK_MODULES: tuple[str, ...] = (
+    "scheduler.tasks",
+    "scheduler.digest_jobs",
+    "scheduler.ingest_jobs",
+)
 
 
 @queue.task(name="ping")

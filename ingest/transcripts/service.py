@@ -1,8 +1,9 @@
 """Ingesting one transcript as one meeting: chunks, embeddings, stakeholders, in one transaction.
 
 The caller owns the transaction (one per meeting): if anything fails, nothing of the meeting is
-left behind. Chunks are embedded and stored in batches, so memory stays bounded by the batch
-size rather than the transcript's length.
+left behind; :func:`ingest_one` is that caller for the CLI and the upload jobs alike. Chunks are
+embedded and stored in batches, so memory stays bounded by the batch size rather than the
+transcript's length.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from core.database import transaction
 from core.errors import ConflictError, ValidationError
 from core.models import Client, Meeting
 from core.settings import Settings
@@ -29,6 +31,9 @@ from planning import directory
 
 Progress = Callable[[int], None]
 """Called with the number of chunks stored so far."""
+
+AfterIngest = Callable[[Session, "IngestReport"], None]
+"""Called in the meeting's transaction once it is stored, to commit more work with it."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,34 @@ class TranscriptIngestor:
                 f"{self.embedder.name}; run `chasen ingest reembed` first",
                 models=others,
             )
+
+
+def ingest_one(
+    sessions: sessionmaker[Session],
+    ingestor: TranscriptIngestor,
+    transcript: ParsedTranscript,
+    *,
+    client: str | None = None,
+    title: str | None = None,
+    held_on: date | None = None,
+    source_name: str | None = None,
+    progress: Progress | None = None,
+    then: AfterIngest | None = None,
+) -> IngestReport:
+    """Ingest one transcript as one meeting in a transaction of its own, committed here.
+
+    The one place that owns "one transaction per file": a meeting is stored whole or not at
+    all, and one bad file never undoes another. ``then`` runs inside that transaction after
+    the meeting is stored, so whatever it records commits (or rolls back) with the meeting.
+    """
+    with transaction(sessions) as session:
+        report = ingestor.ingest(
+            session, transcript, client=client, title=title, held_on=held_on,
+            source_name=source_name, progress=progress,
+        )  # fmt: skip
+        if then is not None:
+            then(session, report)
+    return report
 
 
 def reembed(session: Session, embedder: Embedder, batch_size: int = 64) -> int:
