@@ -8,6 +8,7 @@ database (the embedded one by default) and the agent's checkpointer for the app'
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -18,11 +19,33 @@ from fastapi.middleware.cors import CORSMiddleware
 from agent.checkpoints import open_checkpointer
 from agent.runner import ChaSen
 from api import observability, problems
-from api.routes import agent, collaboration, dashboard, health, plans, transcripts
+from api.routes import (
+    agent,
+    collaboration,
+    dashboard,
+    health,
+    plans,
+    streams,
+    transcripts,
+)
 from core.bootstrap import Database, open_database
+from core.database import conninfo
+from core.logging import request_id as request_id_var
+from core.notifications import Listener
 from core.settings import Settings, get_settings
 
 log = logging.getLogger("chasen.api")
+
+
+MULTIPART_OVERHEAD = 64 * 1024
+"""Room in an upload's body for the multipart framing and form fields around the file."""
+
+
+def body_limit(request: Request, settings: Settings) -> int:
+    """The largest body a request may send: transcript uploads may be as big as a transcript."""
+    if request.method == "POST" and request.url.path.rstrip("/") == "/transcripts":
+        return max(settings.api.max_body_bytes, settings.transcripts.max_bytes + MULTIPART_OVERHEAD)
+    return settings.api.max_body_bytes
 
 
 def create_app(database: Database | None = None, settings: Settings | None = None) -> FastAPI:
@@ -36,9 +59,13 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
             if database is None:
                 stack.callback(db.close)
             checkpointer = stack.enter_context(open_checkpointer(db))
+            listener = Listener(conninfo(db.engine.url), streams.LISTENED)
+            await listener.start()
+            stack.push_async_callback(listener.stop)
             app.state.database = db
             app.state.settings = settings
             app.state.chasen = ChaSen(db, checkpointer)
+            app.state.listener = listener
             yield
 
     app = FastAPI(
@@ -62,27 +89,46 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
-        length = request.headers.get("Content-Length")
-        if length and length.isdigit() and int(length) > settings.api.max_body_bytes:
-            response: Response = problems.problem(
-                413,
-                "payload_too_large",
-                f"the body is {length} bytes; the limit is {settings.api.max_body_bytes}",
+        # Every log line written while this request is handled carries its id (core.logging).
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500  # what the client gets if the app raises: the error middleware answers
+        try:
+            length = request.headers.get("Content-Length")
+            limit = body_limit(request, settings)
+            if length and length.isdigit() and int(length) > limit:
+                response: Response = problems.problem(
+                    413, "payload_too_large", f"the body is {length} bytes; the limit is {limit}"
+                )
+            else:
+                response = await call_next(request)
+            response.headers["X-Request-ID"] = request_id
+            status = response.status_code
+        finally:
+            # The one access line per request; call_next returns at the response's start, so
+            # a streamed body is not waited for.
+            log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": request.method,
+                    "path": request.url.path,
+                    "route": observability.route_of(request.scope),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
             )
-        else:
-            response = await call_next(request)
-        response.headers["X-Request-ID"] = request_id
-        log.info(
-            "request",
-            extra={"request_id": request_id, "method": request.method,
-                   "path": request.url.path, "status": response.status_code},
-        )  # fmt: skip
+        # Reset only on success: if the app raised, the 500 handler runs after this middleware
+        # in the same task and its traceback line should carry the id too; that per-request
+        # task ends right after, so the id leaks into no other request.
+        request_id_var.reset(token)
         return response
 
     app.include_router(health.router)
     app.include_router(plans.router)
     app.include_router(collaboration.router)
     app.include_router(agent.router)
+    app.include_router(streams.router)
     app.include_router(dashboard.router)
     app.include_router(transcripts.router)
     observability.install(app)

@@ -19,9 +19,7 @@ PlanEvent = Literal["plan", "comment", "presence"]
 MAX_PAYLOAD = 7900  # Postgres refuses notifications over 8000 bytes
 
 
-def publish(
-    session: Session, plan_id: uuid.UUID, event: PlanEvent, by: str, **fields: Any
-) -> None:
+def publish(session: Session, plan_id: uuid.UUID, event: PlanEvent, by: str, **fields: Any) -> None:
     """Announce ``event`` on ``plan_id`` (by the person named ``by``) when the session commits."""
     payload = {"plan_id": str(plan_id), "event": event, "updated_by": by, **fields}
     text = json.dumps(payload, default=str)
