@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from agent.checkpoints import open_checkpointer
 from agent.runner import ChaSen
-from api import observability, problems
+from api import observability, openapi, problems
 from api.routes import (
     agent,
     collaboration,
@@ -75,6 +75,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         lifespan=lifespan,
     )
     problems.install(app)
+    openapi.install(app)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

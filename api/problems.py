@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import (
@@ -116,6 +117,20 @@ def install(app: FastAPI) -> None:
     async def http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         headers = dict(error.headers) if error.headers else None
         return problem(error.status_code, "http_error", str(error.detail), headers=headers)
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, error: DataError) -> JSONResponse:
+        # The database refused a value the models let through (a NUL character, say).
+        reason = str(error.orig).splitlines()[0] if error.orig else "a value is out of range"
+        return problem(422, "unstorable_value", f"a value cannot be stored: {reason}")
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def unencodable(request: Request, error: UnicodeEncodeError) -> JSONResponse:
+        return problem(
+            422,
+            "invalid_text",
+            f"the text holds characters that are not valid Unicode: {error.reason}",
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from bench import (
     agent_turns,
+    api_load,
     plan_drafts,
     risk_portfolio,
     section_writes,
@@ -30,6 +31,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     risk_portfolio.NAME: risk_portfolio.run,
     agent_turns.NAME: agent_turns.run,
     plan_drafts.NAME: plan_drafts.run,
+    api_load.NAME: api_load.run,
 }
 
 

@@ -72,6 +72,14 @@ def get_user_by_email(session: Session, email: str) -> User:
     return user
 
 
+def get_user(session: Session, user_id: uuid.UUID) -> User:
+    """The user with this id; NotFoundError otherwise."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"no user with id {user_id}", user_id=user_id)
+    return user
+
+
 def get_active_user(session: Session, email: str) -> User:
     """The active user with this e-mail (any case): who may act in ChaSen; NotFoundError
     otherwise."""

@@ -116,6 +116,8 @@ class PlanService:
         by them when they are a CSE or CAM and name no owner."""
         if new.client_id is not None:
             directory.get_client(self.session, new.client_id)  # unknown: NotFoundError first
+        if new.owner_id is not None:
+            directory.get_user(self.session, new.owner_id)
         permissions.check_plan_create(self.session, person, new.owner_id, new.client_id)
         if new.owner_id is None and person.role in ("CSE", "CAM"):
             new = new.model_copy(update={"owner_id": person.id})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import jwt
@@ -193,6 +194,25 @@ def test_oversized_and_malformed_bodies(api: TestClient, settings: Settings) -> 
     )
     problem_of(api.post("/chat", json={"message": 5}, headers=anu), 422)
     problem_of(api.get("/nowhere", headers=anu), 404)
+
+
+def test_values_the_database_cannot_store_are_refused_and_nothing_is_written(
+    api: TestClient, settings: Settings, committed_factory: sessionmaker[Session]
+) -> None:
+    admin = auth(settings, "sam.whitford@example.com")
+    body = {"plan_type": "territory", "fiscal_year": 2026, "territory": "VIC"}
+    nul = api.post("/plans", json={**body, "primary_owner": "Tracey\u0000Bland"}, headers=admin)
+    assert problem_of(nul, 422)["type"].endswith("unstorable_value")
+    lone = json.dumps({**body, "primary_owner": "\udb09x"})  # escaped: valid JSON, bad text
+    json_headers = {**admin, "Content-Type": "application/json"}
+    surrogate = api.post("/plans", content=lone, headers=json_headers)
+    problem_of(surrogate, 422)
+    ghost = {**body, "primary_owner": "Nobody", "owner_id": "43d382a3-60cf-5446-8a23-9aed36b12100"}
+    assert (
+        "no user with id"
+        in problem_of(api.post("/plans", json=ghost, headers=admin), 404)["detail"]
+    )
+    assert api.get("/plans", headers=admin).json()["items"] == []
 
 
 # --- ChaSen over HTTP ----------------------------------------------------------------------
