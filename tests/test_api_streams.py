@@ -75,6 +75,34 @@ def test_one_pages_write_reaches_another_pages_stream(
     assert elapsed < WITHIN_S
 
 
+def test_comments_and_presence_reach_the_other_open_pages(
+    live: httpx.Client, settings: Settings, plan_id: str
+) -> None:
+    tracey = auth(settings, TRACEY)
+    with live.stream("GET", f"/plans/{plan_id}/events", headers=auth(settings, MANAGER)) as s:
+        events = sse_events(s)
+        next(events)
+        started = time.monotonic()
+        here = live.put(
+            f"/plans/{plan_id}/presence", json={"current_step": "risks"}, headers=tracey
+        )
+        assert here.status_code == 200, here.text
+        name, presence = next(events)
+        assert (name, presence["updated_by"], presence["current_step"]) == (
+            "presence",
+            "Tracey Bland",
+            "risks",
+        )
+        comment = {"content": "@michael.costa please review the risks"}
+        posted = live.post(f"/plans/{plan_id}/comments", json=comment, headers=tracey)
+        assert posted.status_code == 201, posted.text
+        name, said = next(events)
+        elapsed = time.monotonic() - started
+    assert name == "comment" and said["comment_id"] == posted.json()["id"]
+    assert [m["name"] for m in said["mentions"]] == ["Michael Costa"]
+    assert elapsed < 2 * WITHIN_S
+
+
 def test_a_workflow_move_is_streamed_and_other_plans_are_not(
     live: httpx.Client, settings: Settings, plan_id: str, committed_factory: Any
 ) -> None:
