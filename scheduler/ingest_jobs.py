@@ -13,19 +13,15 @@ import threading
 import uuid
 from typing import Final
 
-from procrastinate import App, JobContext, RetryStrategy, SyncPsycopgConnector
+from procrastinate import JobContext, RetryStrategy
 from sqlalchemy.orm import Session
 
 from core.settings import get_settings
 from ingest.transcripts.service import TranscriptIngestor, make_ingestor
 from ingest.transcripts.uploads import UploadRecord, run_upload
-from scheduler.queue import job_database, queue
+from scheduler.queue import defer_in_transaction, job_database, queue
 
 TASK_NAME: Final = "ingest_transcript_upload"
-
-# Deferring on a connection we pass in needs no pool of its own. A separate App, because the
-# shared one may be bound to a worker's async connector, which cannot use our sync connection.
-_in_transaction = App(connector=SyncPsycopgConnector())
 
 _ingestor: TranscriptIngestor | None = None
 _ingestor_lock = threading.Lock()
@@ -57,10 +53,10 @@ def defer_upload(session: Session, upload: UploadRecord) -> int:
 
     The job becomes visible to workers when the caller commits, together with the row.
     """
-    connection = session.connection().connection.driver_connection
-    return _in_transaction.configure_task(
+    return defer_in_transaction(
+        session,
         TASK_NAME,
+        queue_name=ingest_upload.queue,
         lock=f"transcripts:{upload.client_id}",
-        queue=ingest_upload.queue,
-        connection=connection,
-    ).defer(upload_id=str(upload.id))
+        upload_id=str(upload.id),
+    )

@@ -43,6 +43,9 @@ Semantics worth knowing before writing a task:
   while it ran, that violates the unique index, the worker cannot record the outcome and the
   job stays ``doing`` for good. Give a retried task a ``lock``, not a ``queueing_lock``, or make
   sure nothing defers its key while it runs.
+- **Deferring with a row.** :func:`defer_in_transaction` puts a job on a SQLAlchemy session's
+  own connection: it becomes visible to workers when that transaction commits, and vanishes
+  with it on a rollback, so a job never outlives (or precedes) the row it is about.
 - **Deferring from a job.** Inside a task call ``other.defer(...)`` (or ``await
   other.defer_async(...)`` in an async task) directly: the worker's connection is open.
 - **Transactions.** A task owns its transaction: run with ``pass_context=True`` and open it
@@ -58,7 +61,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from procrastinate import App, JobContext, PsycopgConnector
+from procrastinate import App, JobContext, PsycopgConnector, SyncPsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
@@ -70,6 +73,7 @@ from core.settings import get_settings
 __all__ = [
     "AlreadyEnqueued",
     "conninfo",
+    "defer_in_transaction",
     "job_database",
     "job_pending",
     "load_task_modules",
@@ -84,6 +88,10 @@ __all__ = [
 queue = App(connector=PsycopgConnector())
 
 _DATABASE_KEY = "chasen_database"
+
+# Deferring on a connection we pass in needs no pool of its own. A separate App, because the
+# shared one may be bound to a worker's async connector, which cannot use a sync connection.
+_in_transaction = App(connector=SyncPsycopgConnector())
 
 # How many open_queue/run_worker blocks have bound the queue in this process. The App is one
 # per process, so code running inside a worker's job must reuse the worker's open connector
@@ -239,3 +247,30 @@ def job_pending(sessions: sessionmaker[Session], task_name: str, args: dict[str,
                 {"task": task_name, "args": json.dumps(args)},
             )
         )
+
+
+def defer_in_transaction(
+    session: Session,
+    task_name: str,
+    *,
+    queue_name: str,
+    lock: str | None = None,
+    queueing_lock: str | None = None,
+    **kwargs: Any,
+) -> int:
+    """Defer the task named ``task_name`` inside ``session``'s transaction; return the job id.
+
+    The job is inserted on the session's own connection, so workers see it only once the
+    caller commits, and a rollback takes it away with everything else the transaction wrote.
+    ``kwargs`` are the task's arguments (so a task cannot take one named like the options).
+    A ``queueing_lock`` already held by a waiting job raises :class:`AlreadyEnqueued` and
+    leaves the transaction aborted: give each job a key no other deferral can share.
+    """
+    connection = session.connection().connection.driver_connection
+    return _in_transaction.configure_task(
+        task_name,
+        queue=queue_name,
+        lock=lock,
+        queueing_lock=queueing_lock,
+        connection=connection,
+    ).defer(**kwargs)

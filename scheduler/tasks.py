@@ -14,6 +14,7 @@ TASK_MODULES: tuple[str, ...] = (
     "scheduler.tasks",
     "scheduler.digest_jobs",
     "scheduler.ingest_jobs",
+    "scheduler.mention_jobs",
 )
 
 

@@ -1,6 +1,7 @@
 """Working on a plan together: comment threads, who is on the plan now, and its activity log.
 
 Anyone who may read a plan may read and write its comments and presence; the services check.
+With Slack configured, the people a new comment mentions get a DM (queued with the comment).
 """
 
 from __future__ import annotations
@@ -9,17 +10,20 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.cursors import decode_keyset, encode_keyset
-from api.deps import PersonDep, SessionDep
+from api.deps import PersonDep, SessionDep, settings_of
+from core.settings import Settings
 from planning import permissions, presence
 from planning.comments import CommentRecord, CommentService, EntityType, NewComment
 from planning.presence import PresenceRecord
 from planning.service import PlanService
+from scheduler.mention_jobs import defer_mention_notifications, slack_configured
 
 router = APIRouter(prefix="/plans", tags=["collaboration"])
+SettingsDep = Annotated[Settings, Depends(settings_of)]
 
 
 class PresenceBeat(BaseModel):
@@ -66,10 +70,17 @@ def list_comments(
 
 @router.post("/{plan_id}/comments", status_code=201, response_model=CommentRecord)
 def add_comment(
-    plan_id: uuid.UUID, person: PersonDep, session: SessionDep, comment: NewComment
+    plan_id: uuid.UUID,
+    person: PersonDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    comment: NewComment,
 ) -> CommentRecord:
-    """Comment on the plan, on one of its items or sections, or reply in a thread."""
-    return CommentService(session).add(
+    """Comment on the plan, on one of its items or sections, or reply in a thread.
+
+    With Slack configured, each person it mentions who may read the plan gets a DM.
+    """
+    record = CommentService(session).add(
         plan_id,
         person,
         comment.content,
@@ -77,6 +88,10 @@ def add_comment(
         comment.entity_id,
         comment.parent_id,
     )
+    if slack_configured(settings.slack):
+        # In the comment's transaction: the DMs are queued only if the comment commits.
+        defer_mention_notifications(session, record)
+    return record
 
 
 @router.post("/{plan_id}/comments/{comment_id}/resolve", response_model=CommentRecord)
