@@ -30,6 +30,7 @@ from api.routes import (
 )
 from core.bootstrap import Database, open_database
 from core.database import conninfo
+from core.embedded import stop_embedded
 from core.logging import request_id as request_id_var
 from core.notifications import Listener
 from core.settings import Settings, get_settings
@@ -57,6 +58,12 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         async with AsyncExitStack() as stack:
             db = database or open_database(settings)
             if database is None:
+                if db.embedded:
+                    # Let go of the embedded server (after the pool closes: callbacks run last
+                    # first). uvicorn ends a worker stopped by SIGTERM by re-raising the
+                    # signal, so pgserver's atexit hook would not run and the server would
+                    # stay counted as in use for ever.
+                    stack.callback(stop_embedded, settings.database.data_dir)
                 stack.callback(db.close)
             checkpointer = stack.enter_context(open_checkpointer(db))
             listener = Listener(conninfo(db.engine.url), streams.LISTENED)

@@ -21,19 +21,21 @@ from planning import directory
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="chasen"'}
 
 
-def settings_of(request: Request) -> Settings:
+# Async on purpose: FastAPI runs a plain ``def`` dependency in a worker thread, and a thread
+# hop for each trivial getter costs more than the getter.
+async def settings_of(request: Request) -> Settings:
     """The app's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def database_of(request: Request) -> Database:
+async def database_of(request: Request) -> Database:
     """The app's database."""
     database: Database = request.app.state.database
     return database
 
 
-def chasen_of(request: Request) -> ChaSen:
+async def chasen_of(request: Request) -> ChaSen:
     """The app's agent runner."""
     chasen: ChaSen = request.app.state.chasen
     return chasen
@@ -48,15 +50,16 @@ def unit_of_work(database: Annotated[Database, Depends(database_of)]) -> Iterato
 def current_person(
     request: Request,
     settings: Annotated[Settings, Depends(settings_of)],
-    database: Annotated[Database, Depends(database_of)],
+    session: Annotated[Session, Depends(unit_of_work, scope="function")],
 ) -> Person:
-    """The signed-in person: a bearer JWT, or a service API key acting as a named user."""
+    """The signed-in person: a bearer JWT, or a service API key acting as a named user.
+
+    Looked up in the request's own transaction (one connection per request, not two)."""
     email = _email_of(request, settings)
-    with database.sessions() as session:
-        try:
-            return Person.of(directory.get_active_user(session, email))
-        except NotFoundError as unknown:
-            raise ApiError(401, "unknown_user", unknown.message, CHALLENGE) from None
+    try:
+        return Person.of(directory.get_active_user(session, email))
+    except NotFoundError as unknown:
+        raise ApiError(401, "unknown_user", unknown.message, CHALLENGE) from None
 
 
 def _email_of(request: Request, settings: Settings) -> str:

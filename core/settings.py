@@ -41,7 +41,9 @@ class DatabaseSettings(BaseSettings):
         description="Data folder of the embedded server (used only when no URL is set).",
     )
     name: str = Field(default="chasen", description="Database created in the embedded server.")
-    pool_size: int = Field(default=5, ge=1)
+    # The API serves many requests at once per process; a pool smaller than that opens and
+    # closes overflow connections on every burst.
+    pool_size: int = Field(default=20, ge=1)
     connect_timeout_s: int = Field(default=5, ge=1)
     echo: bool = False
 

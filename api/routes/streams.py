@@ -46,11 +46,14 @@ def listener_of(request: Request) -> Listener:
 
 
 async def plan_subscription(
-    plan_id: uuid.UUID, request: Request, person: PersonDep
+    plan_id: uuid.UUID,
+    request: Request,
+    person: PersonDep,
+    database: Annotated[Database, Depends(database_of)],
 ) -> AsyncIterator[tuple[asyncio.Queue[Message], dict[str, Any]]]:
     """Subscribed to the plan's updates, then its current state (404 / 403 before streaming)."""
     with listener_of(request).subscribe(PLAN_CHANNEL, str(plan_id)) as queue:
-        state = await run_in_threadpool(_visible_plan, database_of(request), person, plan_id)
+        state = await run_in_threadpool(_visible_plan, database, person, plan_id)
         yield queue, state
 
 
