@@ -12,9 +12,9 @@ from core.database import transaction
 
 
 @contextmanager
-def database(*, migrate: bool | None = None) -> Iterator[Database]:
+def database(*, migrate: bool | None = None, check_schema: bool = True) -> Iterator[Database]:
     """The database for this command, closed at the end."""
-    db = open_database(migrate=migrate)
+    db = open_database(migrate=migrate, check_schema=check_schema)
     try:
         yield db
     finally:

@@ -31,18 +31,22 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(settings: Settings | None = None, *, migrate: bool | None = None) -> Database:
+def open_database(
+    settings: Settings | None = None, *, migrate: bool | None = None, check_schema: bool = True
+) -> Database:
     """Connect (starting the embedded server if no ``DATABASE_URL``) and check the schema.
 
     ``migrate`` None: migrate the embedded database automatically, but only check one named by
     ``DATABASE_URL`` (its owner runs ``chasen db upgrade``); True/False force either way.
+    ``check_schema`` False leaves a schema that is not migrated as it is (for ``chasen db``,
+    which is how it gets migrated).
     """
     settings = settings or get_settings()
     embedded = settings.database.url is None
     engine = make_engine(settings.database)
     if migrate if migrate is not None else embedded:
         schema.upgrade(engine)
-    elif not schema.is_current(engine):
+    elif check_schema and not schema.is_current(engine):
         current = schema.current_revision(engine) or "empty"
         engine.dispose()
         raise SchemaOutdatedError(

@@ -22,6 +22,7 @@ import jwt
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from core.embedded import start_embedded
 from tests.factories import SEEDED_TABLES
 
 TIMEOUT_S = 120
@@ -55,9 +56,9 @@ class Cli:
             check=False,
         )
 
-    def ok(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def ok(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
         """Run and insist on success."""
-        result = self(*args)
+        result = self(*args, **extra_env)
         assert result.returncode == 0, f"chasen {' '.join(args)}: {result.stderr}"
         assert "Traceback" not in result.stderr
         return result
@@ -262,6 +263,17 @@ def test_demo_builds_two_filled_plans_and_a_rerun_changes_nothing(cli: Cli) -> N
 def test_unreachable_database_url_is_one_clear_error(cli: Cli) -> None:
     result = cli("users", "list", DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
     assert "DATABASE_URL" in assert_failed_cleanly(result, 7)
+
+
+def test_chasen_db_upgrade_migrates_a_database_url_that_is_behind(
+    cli: Cli, pg_data_dir: Path
+) -> None:
+    url = start_embedded(pg_data_dir, f"behind_{uuid.uuid4().hex[:8]}")
+    refused = cli("users", "list", DATABASE_URL=url)
+    assert "chasen db upgrade" in assert_failed_cleanly(refused, 8)
+    assert "revision none" in cli.ok("db", "current", DATABASE_URL=url).stdout
+    cli.ok("db", "upgrade", DATABASE_URL=url)
+    assert cli.ok("users", "list", DATABASE_URL=url).returncode == 0
 
 
 # --- transcripts, stakeholders, search ------------------------------------------------------
