@@ -17,12 +17,10 @@ target: our median turn at most 1.5 times the peer's.
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 import uuid
 import warnings
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import AIMessage
@@ -35,11 +33,12 @@ from agent.checkpoints import open_checkpointer
 from agent.context import ChaSenContext, ModelSettings
 from agent.models import chat_model
 from agent.runner import ChaSen
+from bench.corpus import p95_ms
+from bench.database import temporary_database
 from bench.result import Result
-from core.bootstrap import Database, open_database
+from core.bootstrap import Database
 from core.database import transaction
 from core.identity import Person
-from core.settings import DatabaseSettings, Settings
 from ingest.demo_data import ANU
 from ingest.demo_seed import seed_demo
 from tests.openai_stub import OpenAIStub, Reply, running_stub, text_reply, tool_call_reply
@@ -95,10 +94,6 @@ def _peer(agent: PeerAgent, stub: OpenAIStub) -> float:
     return elapsed
 
 
-def _p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20, method="inclusive")[18]
-
-
 def _measure(db: Database, turns: int) -> Result:
     with running_stub() as stub, open_checkpointer(db) as checkpointer:
         # A function of the request never runs out, however many turns are taken.
@@ -137,8 +132,8 @@ def _measure(db: Database, turns: int) -> Result:
         higher_is_better=False,
         note=(
             f"median ms per chat turn over {turns} alternating turns on fresh threads: ChaSen "
-            f"{statistics.median(ours_ms):.1f} (p95 {_p95(ours_ms):.1f}) vs prebuilt "
-            f"create_react_agent {statistics.median(peer_ms):.1f} (p95 {_p95(peer_ms):.1f}); "
+            f"{statistics.median(ours_ms):.1f} (p95 {p95_ms(ours):.1f}) vs prebuilt "
+            f"create_react_agent {statistics.median(peer_ms):.1f} (p95 {p95_ms(theirs):.1f}); "
             "both make 2 stub-model calls and 1 churn_risk call per turn over loopback, "
             "Postgres checkpointer; ours also records the run"
         ),
@@ -148,12 +143,7 @@ def _measure(db: Database, turns: int) -> Result:
 def run(quick: bool = False) -> Result:
     """Seed the demo in a fresh embedded database, then time both agents turn by turn."""
     turns = 10 if quick else 40
-    with tempfile.TemporaryDirectory(prefix="chasen-bench-") as folder:
-        settings = Settings(database=DatabaseSettings(url=None, data_dir=Path(folder) / "pg"))
-        db = open_database(settings, migrate=True)
-        try:
-            with transaction(db.sessions) as session:
-                seed_demo(session, today=TODAY)
-            return _measure(db, turns)
-        finally:
-            db.close()
+    with temporary_database() as db:
+        with transaction(db.sessions) as session:
+            seed_demo(session, today=TODAY)
+        return _measure(db, turns)

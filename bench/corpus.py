@@ -1,18 +1,15 @@
-"""Pieces the transcript benchmarks share: the corpus, a throwaway database, clients, figures."""
+"""Pieces the transcript benchmarks share: the corpus, clients, figures."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from core.bootstrap import Database, open_database
+from core.bootstrap import Database
 from core.database import transaction
-from core.embedded import stop_embedded
-from core.settings import DatabaseSettings, Settings, get_settings
+from core.settings import get_settings
 from ingest.transcripts.embedding import Vectors
 from ingest.transcripts.formats import transcript_files_in
 from planning import directory
@@ -37,21 +34,6 @@ def transcript_folder() -> Path:
 def transcript_files(folder: Path | None = None) -> list[Path]:
     """Every transcript file under ``folder`` (default :func:`transcript_folder`), sorted."""
     return transcript_files_in(folder or transcript_folder())
-
-
-@contextmanager
-def temporary_database() -> Iterator[Database]:
-    """A migrated embedded database in a temporary folder, stopped and removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="chasen-bench-") as folder:
-        data_dir = Path(folder) / "pg"
-        db = open_database(
-            Settings(database=DatabaseSettings(url=None, data_dir=data_dir)), migrate=True
-        )
-        try:
-            yield db
-        finally:
-            db.close()
-            stop_embedded(data_dir)
 
 
 def add_clients(db: Database, names: Sequence[str]) -> None:

@@ -15,10 +15,8 @@ churn model puts in the high or critical band in its risks section.
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import select, update
 
@@ -26,12 +24,12 @@ from agent.checkpoints import open_checkpointer
 from agent.context import ModelSettings
 from agent.runner import ChaSen, TurnResult
 from agent.state import DraftInput
+from bench.database import temporary_database
 from bench.result import Result
-from core.bootstrap import Database, open_database
+from core.bootstrap import Database
 from core.database import transaction
 from core.identity import Person
 from core.models import Client, User
-from core.settings import DatabaseSettings, Settings
 from ingest.demo_data import ANU
 from ingest.demo_seed import seed_demo
 from ingest.simulated_portfolio import simulate_portfolio
@@ -138,14 +136,9 @@ def _territory(chasen: ChaSen, repeats: int) -> Result:
 def run(quick: bool = False) -> list[Result]:
     """Both drafts on a fresh embedded database holding the demo and a simulated territory."""
     account_repeats, territory_repeats = (3, 2) if quick else (5, 3)
-    with tempfile.TemporaryDirectory(prefix="chasen-bench-") as folder:
-        settings = Settings(database=DatabaseSettings(url=None, data_dir=Path(folder) / "pg"))
-        db = open_database(settings, migrate=True)
-        try:
-            with transaction(db.sessions) as session:
-                seed_demo(session, today=TODAY)
-            with open_checkpointer(db) as checkpointer:
-                chasen = ChaSen(db, checkpointer, model=ModelSettings(offline=True), today=TODAY)
-                return [_account(chasen, account_repeats), _territory(chasen, territory_repeats)]
-        finally:
-            db.close()
+    with temporary_database() as db:
+        with transaction(db.sessions) as session:
+            seed_demo(session, today=TODAY)
+        with open_checkpointer(db) as checkpointer:
+            chasen = ChaSen(db, checkpointer, model=ModelSettings(offline=True), today=TODAY)
+            return [_account(chasen, account_repeats), _territory(chasen, territory_repeats)]

@@ -11,18 +11,16 @@ owners covering 5,000 clients.
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 from sqlalchemy import select, text
 
+from bench.database import temporary_database
 from bench.result import Result
-from core.bootstrap import Database, open_database
+from core.bootstrap import Database
 from core.database import transaction
 from core.models import User
-from core.settings import DatabaseSettings, Settings
 from ingest.simulated_portfolio import simulate_portfolio
 from risk.digest import compose_digest
 from risk.digest_render import to_blocks, to_markdown
@@ -129,10 +127,5 @@ def _digests(db: Database, clients: int, owners: int) -> Result:
 def run(quick: bool = False) -> list[Result]:
     """Both measurements on a fresh embedded database."""
     clients, digest_clients, repeats = (2_000, 1_000, 2) if quick else (10_000, 5_000, 3)
-    with tempfile.TemporaryDirectory(prefix="chasen-bench-") as folder:
-        settings = Settings(database=DatabaseSettings(url=None, data_dir=Path(folder) / "pg"))
-        db = open_database(settings, migrate=True)
-        try:
-            return [_scoring(db, clients, repeats), _digests(db, digest_clients, owners=50)]
-        finally:
-            db.close()
+    with temporary_database() as db:
+        return [_scoring(db, clients, repeats), _digests(db, digest_clients, owners=50)]

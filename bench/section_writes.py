@@ -8,20 +8,17 @@ validates, locks, diffs, logs and derives progress; the target is at least half 
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.database import temporary_database
 from bench.result import Result
-from core.bootstrap import open_database
 from core.database import transaction
 from core.identity import Actor
-from core.settings import DatabaseSettings, Settings
 from planning.service import PlanService
 
 NAME = "section_writes"
@@ -70,32 +67,27 @@ def run(quick: bool = False) -> Result:
     """Measure both write paths; writes per second."""
     writes, rounds = (200, 4) if quick else (2000, 10)
     per_round = writes // rounds
-    with tempfile.TemporaryDirectory(prefix="chasen-bench-") as folder:
-        settings = Settings(database=DatabaseSettings(url=None, data_dir=Path(folder) / "pg"))
-        db = open_database(settings, migrate=True)
-        try:
-            with transaction(db.sessions) as session:
-                plan_id = (
-                    PlanService(session)
-                    .create_plan(
-                        {
-                            "plan_type": "territory",
-                            "fiscal_year": 2026,
-                            "primary_owner": "Benchmark",
-                            "territory": "VIC",
-                        },
-                        ACTOR,
-                    )
-                    .id
+    with temporary_database() as db:
+        with transaction(db.sessions) as session:
+            plan_id = (
+                PlanService(session)
+                .create_plan(
+                    {
+                        "plan_type": "territory",
+                        "fiscal_year": 2026,
+                        "primary_owner": "Benchmark",
+                        "territory": "VIC",
+                    },
+                    ACTOR,
                 )
-            _service_round(db.sessions, plan_id, 0, 20)  # warm up both paths
-            _bare_round(db.engine, plan_id, 0, 20)
-            ours = peer = 0.0
-            for r in range(rounds):
-                ours += _service_round(db.sessions, plan_id, 100 + r * per_round, per_round)
-                peer += _bare_round(db.engine, plan_id, 100 + r * per_round, per_round)
-        finally:
-            db.close()
+                .id
+            )
+        _service_round(db.sessions, plan_id, 0, 20)  # warm up both paths
+        _bare_round(db.engine, plan_id, 0, 20)
+        ours = peer = 0.0
+        for r in range(rounds):
+            ours += _service_round(db.sessions, plan_id, 100 + r * per_round, per_round)
+            peer += _bare_round(db.engine, plan_id, 100 + r * per_round, per_round)
     total = per_round * rounds
     return Result(
         bench=NAME,

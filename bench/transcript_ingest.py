@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import corpus
+from bench.database import temporary_database
 from bench.result import Result
 from core.bootstrap import Database
 from core.database import transaction
@@ -104,7 +105,7 @@ def run(quick: bool = False) -> Result:
     embedder = LocalEmbedder(batch_size=batch_size)
     ingestor = TranscriptIngestor(embedder, chunker, batch_size=batch_size)
     ours = peer = 0.0
-    with corpus.temporary_database() as db:
+    with temporary_database() as db:
         corpus.add_clients(db, [m.client for m in meetings])
         _warm_up(db, ingestor, embedder)
         for r in range(rounds):

@@ -38,6 +38,7 @@ import numpy.typing as npt
 from sqlalchemy import Connection, event, text
 
 from bench import corpus
+from bench.database import temporary_database
 from bench.result import Result
 from core.bootstrap import Database
 from core.database import transaction
@@ -342,7 +343,7 @@ def run(quick: bool = False) -> list[Result]:
     """Per-client latency and recall, cross-portfolio HNSW recall."""
     chunks = 20_000 if quick else 200_000
     data = _generate(chunks)
-    with corpus.temporary_database() as db:
+    with temporary_database() as db:
         began = time.perf_counter()
         loaded = _load(db, data)
         load_s = time.perf_counter() - began

@@ -26,6 +26,7 @@ from langchain_postgres import PGVector
 from sqlalchemy import create_engine, text
 
 from bench import corpus
+from bench.database import temporary_database
 from bench.result import Result
 from core.bootstrap import Database
 from core.database import transaction
@@ -115,7 +116,7 @@ def _peer(store: PGVector, rows: _Rows, start: int) -> float:
 
 def _measure(count: int, peer_index: bool) -> tuple[float, float]:
     """Seconds each side takes for ``count`` rows, on a database of their own."""
-    with corpus.temporary_database() as db:
+    with temporary_database() as db:
         target = _meeting(db)
         rows = _rows(count + BATCH, target.meeting_id)  # + a warm-up batch
         url = db.engine.url.render_as_string(hide_password=False)
