@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from core.identity import Person
 from core.models import ApprovalRequest, StrategicPlan
-from planning import permissions
+from planning import proposals
+from planning.permissions import PlanLike
 
 _NAMESPACE = uuid.UUID("6f1d8a52-3c2e-4c59-9a57-0c8b7f3e2d10")
 
@@ -129,18 +130,27 @@ def pending_for(session: Session, person: Person, limit: int = 100) -> list[Appr
     ).all()
     mine = []
     for approval, plan in rows:
-        if _may_decide(session, person, approval, plan):
+        move, asker = _move(approval), approval.requested_by
+        if proposals.may_decide(session, person, plan, move=move, requested_by=asker):
             mine.append(approval)
         if len(mine) == limit:
             break
     return mine
 
 
-def _may_decide(
-    session: Session, person: Person, approval: ApprovalRequest, plan: StrategicPlan | None
-) -> bool:
-    if plan is None:
-        return approval.requested_by == person.id
-    if approval.kind == "status_change":
-        return permissions.can_move_plan(session, person, plan, approval.action["args"]["action"])
-    return permissions.can_edit_plan(person, plan)
+def check_decider(
+    session: Session, person: Person, approval: ApprovalRequest, plan: PlanLike | None
+) -> None:
+    """Refuse ``person``'s decision on ``approval`` (about ``plan``, None for the draft of a
+    new plan) unless they may make it: :func:`planning.proposals.check_decider`."""
+    proposals.check_decider(
+        session, person, plan, move=_move(approval), requested_by=approval.requested_by
+    )
+
+
+def _move(approval: ApprovalRequest) -> str | None:
+    """The workflow move a status-change approval would make (None for other kinds)."""
+    if approval.kind != "status_change":
+        return None
+    move = approval.action["args"].get("action")
+    return str(move) if move is not None else None

@@ -34,7 +34,7 @@ from agent.review import Question, ask, settle
 from agent.state import ChatState
 from core.budget import count_tokens
 from core.identity import Person
-from tools import proposals
+from planning import proposals
 from tools.context import ToolContext
 from tools.registry import read_tools
 from tools.write_tools import WRITE_TOOL_NAMES, write_tools

@@ -24,17 +24,18 @@ from sqlalchemy.orm import Session
 from agent import models
 from agent.context import ChaSenContext
 from agent.inbox import HumanResponse, edited_args
-from agent.narrative import facts_prompt, offline_narrative
+from agent.narrative import facts_prompt
 from agent.prompts import EMPHASIS_FOCUS, MODEL_DOWN_NOTICE, NARRATIVE_PROMPT
 from agent.review import Question, ask, settle
 from agent.state import DraftInput, DraftState
 from core.errors import ValidationError
 from core.identity import Person
 from core.models import User
-from planning import directory, permissions
+from planning import permissions
 from planning.diff import json_diff
 from planning.drafting import DraftRequest, Source, draft_sections, gather, sources_line
 from planning.plan_repository import PlanFilters
+from planning.proposals import parse_plan_id
 from planning.records import NewPlan
 from planning.sections import SECTION_MODELS, SECTIONS, validate_section
 from planning.service import PlanService
@@ -56,10 +57,7 @@ def resolve_request(
     """The draft's subject as plain data, checked against ``person``'s permissions."""
     service = PlanService(session)
     if state.get("plan_id"):
-        try:
-            plan = service.get_plan(uuid.UUID(str(state["plan_id"])))
-        except ValueError:
-            raise ValidationError(f"{state['plan_id']!r} is not a plan id") from None
+        plan = service.get_plan(parse_plan_id(str(state["plan_id"])))
         permissions.check_plan_edit(session, person, plan)
         if plan.status not in EDITABLE_STATUSES:
             raise ValidationError(f"plan {plan.id} is {plan.status}; only open plans are drafted")
@@ -77,8 +75,7 @@ def resolve_request(
     fiscal_year = int(state.get("fiscal_year") or today.year)
     client = None
     if state.get("client"):
-        client = directory.find_client(session, str(state["client"]))
-        permissions.check_client(session, person, client)
+        client = permissions.client_named(session, person, str(state["client"]))
     plan_type = state.get("plan_type") or (
         "account" if client or person.role == "CAM" else "territory"
     )
@@ -109,7 +106,7 @@ def resolve_request(
 
 
 def draft(state: DraftState, runtime: Runtime[ChaSenContext]) -> dict[str, Any]:
-    """Gather the data and draft every section, with the offline narrative to start from."""
+    """Gather the data and draft every section, with the offline summary to start from."""
     ctx = runtime.context
     request = state["request"]
     with ctx.session_factory()() as session:
@@ -124,8 +121,7 @@ def draft(state: DraftState, runtime: Runtime[ChaSenContext]) -> dict[str, Any]:
             ctx.day(),
             current_stakeholders=current.get("stakeholders") or [],
         )
-        narrative = offline_narrative(data)
-        sections = draft_sections(data, narrative)
+        sections = draft_sections(data)
         facts, _fitted = facts_prompt(data, ctx.budgets.narrative_facts_tokens)
         session.rollback()
     return {
@@ -133,7 +129,6 @@ def draft(state: DraftState, runtime: Runtime[ChaSenContext]) -> dict[str, Any]:
         "current": current,
         "facts": facts,
         "sources": [s.as_json() for s in data.sources],
-        "offline_summary": narrative.summary,
         "narrative_offline": True,
     }
 
@@ -235,14 +230,13 @@ def write_draft(
         plan = service.ensure_plan(_new_plan(request), person.actor)
         version = plan.version
     permissions.check_plan_edit(session, person, plan)
-    for name in SECTIONS:
-        version = service.write_section(
-            plan.id, name, sections[name], expected_version=version, actor=person.actor
-        ).version
+    written = service.write_sections(
+        plan.id, sections, expected_version=version, actor=person.actor
+    )
     subject = plan.client_name or plan.territory
     return (
         f"Written: the FY{plan.fiscal_year} {plan.plan_type} plan for {subject} "
-        f"(plan {plan.id}) is now at version {version}, approved by {person.name}."
+        f"(plan {plan.id}) is now at version {written.version}, approved by {person.name}."
     )
 
 

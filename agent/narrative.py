@@ -2,30 +2,16 @@
 
 Both are written from the same sentences (:func:`planning.drafting.summary_facts`), each citing
 its source id, so a figure the model may use is one the data holds. The templated summary lives
-in the planning domain (drafting needs it without a model); this module labels it and bounds
-the model's facts by a token budget, keeping every high or critical client named.
+in the planning domain (drafting needs it without a model); this module bounds the model's
+facts by a token budget, keeping every high or critical client named.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from core.budget import Fitted, Record, count_tokens, fit_records
-from planning.drafting import DraftData, offline_summary, sources_line, summary_facts
-
-
-@dataclass(frozen=True)
-class Narrative:
-    """An executive summary and whether it was templated (``offline``) or a model's."""
-
-    summary: str
-    offline: bool
-
-
-def offline_narrative(data: DraftData) -> Narrative:
-    """The templated summary, labelled as drafted without a language model."""
-    return Narrative(summary=offline_summary(data), offline=True)
+from planning.drafting import DraftData, sources_line, summary_facts
 
 
 def narrative_facts(data: DraftData, *, compact: bool = False) -> list[Record]:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command
+from langgraph.types import Command, Interrupt
 from sqlalchemy.orm import Session
 
 from agent import approvals, runs
@@ -28,12 +28,11 @@ from agent.inbox import HumanResponse, edited_args, parse_response
 from agent.state import DraftInput
 from core.bootstrap import Database
 from core.database import transaction
-from core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from core.errors import ConflictError, NotFoundError, ValidationError
 from core.identity import Person
 from core.models import ApprovalRequest, GraphName, User
-from planning import directory, permissions
+from planning import directory, proposals
 from planning.service import PlanService
-from tools import proposals
 
 
 @dataclass(frozen=True)
@@ -145,10 +144,7 @@ class ChaSen:
         on_event: OnEvent | None = None,
     ) -> TurnResult:
         """One chat turn in a thread (a new thread when none is given)."""
-        if not text.strip():
-            raise ValidationError("say something: the message is empty")
-        if thread_id is not None:
-            self.check_thread(person, thread_id)
+        self.check_chat(person, text, thread_id)
         thread = thread_id or str(uuid.uuid4())
         message = {"messages": [HumanMessage(content=text)]}
         return self._run("chat", person, message, thread, on_event)
@@ -205,6 +201,13 @@ class ChaSen:
                 thread_id, run.status, run.error, [PendingDecision.of(r) for r in waiting]
             )
 
+    def check_chat(self, person: Person, text: str, thread_id: str | None) -> None:
+        """Refuse at once an empty message, or a thread ``person`` did not start."""
+        if not text.strip():
+            raise ValidationError("say something: the message is empty")
+        if thread_id is not None:
+            self.check_thread(person, thread_id)
+
     def check_thread(self, person: Person, thread_id: str) -> None:
         """A thread is continued only by the person who started it (a new id starts one)."""
         with self.database.sessions() as session:
@@ -241,10 +244,7 @@ class ChaSen:
         snapshot = graph.get_state(config)
         values: dict[str, Any] = dict(snapshot.values)
         usage = {k: v - before.get(k, 0) for k, v in (values.get("usage") or {}).items()}
-        waiting = [
-            (str(i.value[0]["action_request"]["args"]["approval_id"]), i.id)
-            for i in snapshot.interrupts
-        ]
+        waiting = [(str(_approval_id(i)), i.id) for i in snapshot.interrupts]
         with transaction(self.database.sessions) as session:
             approvals.note_interrupts(session, thread_id, waiting)
             decisions = [
@@ -330,8 +330,7 @@ class ChaSen:
             known_thread = known_thread or bool(snapshot.values)
             for waiting in snapshot.interrupts:
                 if waiting.id == interrupt_id:
-                    approval = uuid.UUID(waiting.value[0]["action_request"]["args"]["approval_id"])
-                    row = approvals.get(session, approval)
+                    row = approvals.get(session, _approval_id(waiting))
                     if row is not None:
                         return row
         if not known_thread:
@@ -343,22 +342,21 @@ class ChaSen:
         session: Session, person: Person, row: ApprovalRequest, decision: HumanResponse
     ) -> None:
         args = {k: v for k, v in row.action["args"].items() if k != "approval_id"}
-        if row.kind == "plan_draft":
-            if row.plan_id is not None:
-                plan = PlanService(session).get_plan(row.plan_id)
-                permissions.check_plan_edit(session, person, plan)
-            elif row.requested_by != person.id:
-                raise PermissionDeniedError(
-                    f"{person.name} did not ask for this draft; only the person who asked for "
-                    "a new plan's draft decides it"
-                )
-            if decision.type == "edit":
-                edited_sections(edited_args(decision))
+        proposal = None if row.kind == "plan_draft" else proposals.Proposal.model_validate(args)
+        plan_id = proposal.plan_id if proposal is not None else row.plan_id
+        plan = PlanService(session).get_plan(plan_id) if plan_id is not None else None
+        approvals.check_decider(session, person, row, plan)
+        if decision.type != "edit":
             return
-        proposal = proposals.Proposal.model_validate(args)
-        proposals.check_decider(session, person, proposal)
-        if decision.type == "edit":
+        if proposal is None:
+            edited_sections(edited_args(decision))
+        else:
             proposals.edited(proposal, edited_args(decision))
+
+
+def _approval_id(waiting: Interrupt) -> uuid.UUID:
+    """The id of the approval an interrupt waits with (in its Agent Inbox request's args)."""
+    return uuid.UUID(waiting.value[0]["action_request"]["args"]["approval_id"])
 
 
 def _answer(graph: str, values: dict[str, Any], waiting: list[tuple[str, str]]) -> str | None:

@@ -1,18 +1,24 @@
-"""SQL for ``agent_runs``: each run of a graph, who asked, which model, tokens, how it ended."""
+"""SQL for ``agent_runs``: each run of a graph, who asked, which model, tokens, how it ended.
+
+Also :func:`backlog_counts`, the runs and pending approvals that wait (for the metrics).
+"""
 
 from __future__ import annotations
 
-import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.orm import Session
 
 from core.models import AgentRun
+from core.notifications import notify
 
 CHANNEL = "agent_runs"
 """Where a run's progress is announced (``pg_notify``), keyed by ``thread_id``."""
+ESSENTIALS = ("thread_id", "run_id", "event", "status")
+"""What a notification too big to send whole keeps (followers read the rest from the run)."""
 
 
 def start(
@@ -64,8 +70,39 @@ def latest(session: Session, thread_id: str) -> AgentRun | None:
 def announce(
     session: Session, thread_id: str, run_id: uuid.UUID, event: str, **fields: Any
 ) -> None:
-    """Tell whoever follows ``thread_id`` that its run moved (sent when the session commits)."""
-    if isinstance(fields.get("error"), str):
-        fields["error"] = fields["error"][:2000]  # a notification holds at most 8000 bytes
+    """Tell whoever follows ``thread_id`` that its run moved (sent when the session commits).
+
+    A payload too big for a notification (a long error) is sent as :data:`ESSENTIALS` only.
+    """
     payload = {"thread_id": thread_id, "run_id": str(run_id), "event": event, **fields}
-    session.execute(select(func.pg_notify(CHANNEL, json.dumps(payload, default=str))))
+    notify(session, CHANNEL, payload, ESSENTIALS)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The pending approvals and the runs on record by ``(graph, status)``."""
+
+    approvals_pending: int
+    runs: dict[tuple[str, str], int]
+
+
+# One round trip: the pending approvals (always one row) and the runs by state.
+_BACKLOG_QUERY = text(
+    """
+    SELECT 'approvals_pending' AS metric, '' AS graph, '' AS status, count(*) AS n
+      FROM approval_requests WHERE status = 'pending'
+    UNION ALL
+    SELECT 'agent_runs', graph, status, count(*) FROM agent_runs GROUP BY graph, status
+    """
+)
+
+
+def backlog_counts(connection: Connection) -> Backlog:
+    """How much work waits: pending approvals and runs by graph and status, in one query."""
+    pending, runs = 0, dict[tuple[str, str], int]()
+    for metric, graph, status, count in connection.execute(_BACKLOG_QUERY).all():
+        if metric == "approvals_pending":
+            pending = count
+        else:
+            runs[(graph, status)] = count
+    return Backlog(approvals_pending=pending, runs=runs)

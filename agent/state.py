@@ -52,10 +52,8 @@ class DraftState(DraftInput, total=False):
     current: dict[str, Any]
     facts: str
     sources: list[dict[str, str]]
-    offline_summary: str
     narrative_offline: bool
     usage: Annotated[dict[str, int], add_usage]
     notices: Annotated[list[str], operator.add]
     outcome: str
     status: str
-    written_version: int

@@ -90,3 +90,4 @@ PersonDep = Annotated[Person, Depends(current_person)]
 # 201 can read what it wrote, and a failed commit is an error response rather than a lie.
 SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
 ChaSenDep = Annotated[ChaSen, Depends(chasen_of)]
+SettingsDep = Annotated[Settings, Depends(settings_of)]

@@ -25,8 +25,9 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
-from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from agent.runs import backlog_counts
 
 log = logging.getLogger("chasen.api.metrics")
 
@@ -35,16 +36,6 @@ UNMATCHED = "unmatched"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # From 5 ms (health checks, cached reads) up to a minute (agent turns that call the model).
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-
-# One round trip per scrape: the pending approvals (always one row) and the runs by state.
-DOMAIN_QUERY = text(
-    """
-    SELECT 'approvals_pending' AS metric, '' AS graph, '' AS status, count(*) AS n
-      FROM approval_requests WHERE status = 'pending'
-    UNION ALL
-    SELECT 'agent_runs', graph, status, count(*) FROM agent_runs GROUP BY graph, status
-    """
-)
 
 
 def route_of(scope: Scope) -> str:
@@ -155,17 +146,15 @@ class DomainCollector:
         up, pending, runs = self._families()
         try:
             with database.engine.connect() as connection:
-                rows = connection.execute(DOMAIN_QUERY).all()
+                backlog = backlog_counts(connection)
         except Exception as exc:  # any failure here must not turn the whole scrape into a 500
             log.warning("metrics: the database did not answer (%s)", exc.__class__.__name__)
             up.add_metric([], 0)
             return [up]
         up.add_metric([], 1)
-        for metric, graph, status, count in rows:
-            if metric == "approvals_pending":
-                pending.add_metric([], count)
-            else:
-                runs.add_metric([graph, status], count)
+        pending.add_metric([], backlog.approvals_pending)
+        for (graph, status), count in backlog.runs.items():
+            runs.add_metric([graph, status], count)
         return [up, pending, runs]
 
     @staticmethod

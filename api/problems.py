@@ -71,14 +71,33 @@ def problem(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """A problem+json response."""
-    body = {
+    body = problem_body(status, code, detail, extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_body(
+    status: int, code: str, detail: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The RFC 9457 body of a problem."""
+    return {
         "type": TYPE_BASE + code,
         "title": TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
         **(extra or {}),
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def domain_problem(error: ChaSenError) -> tuple[dict[str, Any], dict[str, str]]:
+    """The problem body of a domain error, and the headers that go with it."""
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    if isinstance(error, ValidationError):
+        extra["errors"] = error.details.get("errors", [])
+    if isinstance(error, VersionConflictError):
+        extra["current_version"] = error.current_version
+        headers["ETag"] = etag(error.current_version)
+    return problem_body(status_of(error), error.code, error.message, extra), headers
 
 
 def status_of(error: ChaSenError) -> int:
@@ -91,14 +110,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ChaSenError)
     async def domain(request: Request, error: ChaSenError) -> JSONResponse:
-        extra: dict[str, Any] = {}
-        headers: dict[str, str] = {}
-        if isinstance(error, ValidationError):
-            extra["errors"] = error.details.get("errors", [])
-        if isinstance(error, VersionConflictError):
-            extra["current_version"] = error.current_version
-            headers["ETag"] = etag(error.current_version)
-        return problem(status_of(error), error.code, error.message, extra=extra, headers=headers)
+        body, headers = domain_problem(error)
+        return JSONResponse(
+            body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers
+        )
 
     @app.exception_handler(ApiError)
     async def api(request: Request, error: ApiError) -> JSONResponse:

@@ -5,6 +5,8 @@ payload is handed to the subscribers of its key (a plan id, a thread id). Subscr
 asyncio queues, so a slow reader never blocks the others: a full queue drops its oldest
 message and is told so with ``{"event": "overflow"}``. The connection is re-opened when it
 drops; what was sent meanwhile is lost, which is why every stream starts from a fresh read.
+
+:func:`notify` is the sending side: a payload too big for Postgres is cut to its essentials.
 """
 
 from __future__ import annotations
@@ -19,10 +21,31 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 log = logging.getLogger("chasen.notifications")
 
 Message = dict[str, Any]
+MAX_PAYLOAD = 7900
+"""Bytes of JSON a notification may carry (Postgres refuses payloads of 8000 bytes or more)."""
+
+
+def notify(
+    session: Session, channel: str, payload: dict[str, Any], essentials: tuple[str, ...]
+) -> None:
+    """``NOTIFY channel`` with ``payload`` as JSON, sent when the session commits.
+
+    Values JSON cannot hold are written with ``str``. A payload over :data:`MAX_PAYLOAD`
+    bytes once encoded (``json.dumps`` writes non-ASCII as ``\\uXXXX``, six bytes a
+    character) is sent as only its ``essentials`` keys and ``"truncated": true``: readers
+    get the what and who, and read the rest from the database.
+    """
+    text = json.dumps(payload, default=str)
+    if len(text.encode()) > MAX_PAYLOAD:
+        reduced = {key: payload[key] for key in essentials if key in payload}
+        text = json.dumps({**reduced, "truncated": True}, default=str)
+    session.execute(select(func.pg_notify(channel, text)))
 
 
 class Listener:

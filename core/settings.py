@@ -118,8 +118,8 @@ class SlackSettings(BaseSettings):
 
     @property
     def configured(self) -> bool:
-        """True when a bot token is set: then ChaSen can post to Slack."""
-        return self.bot_token is not None
+        """True when a non-empty bot token is set: then ChaSen can post to Slack."""
+        return self.bot_token is not None and bool(self.bot_token.get_secret_value())
 
 
 class ApiSettings(BaseSettings):

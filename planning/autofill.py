@@ -163,9 +163,4 @@ def fill_from_portfolio(
                 f"Plan {plan_id} has no owner user, so there is no portfolio to fill it from"
             )
         sections = territory_sections(session, owner, plan.fiscal_year, today)
-    version = plan.version
-    for name, data in sections.items():
-        version = service.write_section(
-            plan_id, name, data, expected_version=version, actor=actor
-        ).version
-    return service.get_plan(plan_id)
+    return service.write_sections(plan_id, sections, expected_version=plan.version, actor=actor)

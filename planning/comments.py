@@ -134,7 +134,7 @@ class CommentService:
             },
             "Comment",
         )
-        plan = self._readable_plan(plan_id, person)
+        plan = PlanService(self.session).readable_plan(plan_id, person)
         parent_id, anchor = self._place(plan, spec)
         row = self.session.scalars(
             insert(PlanComment)
@@ -179,14 +179,11 @@ class CommentService:
         entity_id: str | None = None,
         include_resolved: bool = True,
         *,
-        viewer: Person | None = None,
+        viewer: Person,
     ) -> list[CommentRecord]:
         """The plan's threads, oldest first, each with its replies; filtered by the roots'
-        anchor and state. When ``viewer`` is given they must be able to read the plan."""
-        if viewer is not None:
-            self._readable_plan(plan_id, viewer)
-        else:
-            PlanService(self.session).get_plan(plan_id)
+        anchor and state. ``viewer`` must be able to read the plan."""
+        PlanService(self.session).readable_plan(plan_id, viewer)
         threads = self._threads(plan_id)
         return [
             t
@@ -224,11 +221,6 @@ class CommentService:
         return self._changed(row, person, "reopened")
 
     # -- helpers ---------------------------------------------------------------------------
-
-    def _readable_plan(self, plan_id: uuid.UUID, person: Person) -> PlanRecord:
-        plan = PlanService(self.session).get_plan(plan_id)
-        permissions.check_plan_view(self.session, person, plan)
-        return plan
 
     def _place(
         self, plan: PlanRecord, spec: NewComment
@@ -269,7 +261,7 @@ class CommentService:
     ) -> PlanComment:
         row = self._load(comment_id, plan_id, lock=True)
         assert row.plan_id is not None  # _load found it on a plan
-        plan = self._readable_plan(row.plan_id, person)
+        plan = PlanService(self.session).readable_plan(row.plan_id, person)
         if not (person.is_named(row.author) or permissions.can_edit_plan(person, plan)):
             raise PermissionDeniedError(
                 f"{person.name} may not resolve or reopen {row.author}'s comment: only its "

@@ -16,13 +16,11 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
-from core.errors import NotFoundError, ValidationError
+from core.errors import ValidationError
 from core.identity import Person
-from core.models import Client, ClientHealthHistory, Meeting, User
+from core.models import Client
 from ingest.stakeholders.plan_section import merge_relationship_map
 from ingest.stakeholders.service import StakeholderView, list_stakeholders
 from planning import directory
@@ -166,9 +164,7 @@ def _scope(
         return [client], account_sections(session, client, request.fiscal_year, today)
     if not request.territory:
         raise ValidationError("A territory plan draft needs a territory")
-    owner = session.get(User, request.owner.id)
-    if owner is None:
-        raise NotFoundError(f"No user with id {request.owner.id}", user_id=request.owner.id)
+    owner = directory.get_user(session, request.owner.id)
     clients = list(repo.clients_of_cse(session, owner.id))
     return clients, territory_sections(session, owner, request.fiscal_year, today)
 
@@ -193,48 +189,21 @@ def _stable_ids(
 
 
 def _meetings(session: Session, clients: Sequence[Client], today: date) -> list[MeetingNote]:
-    ids = [c.id for c in clients]
-    if not ids:
-        return []
-    query = (
-        select(Meeting.title, Meeting.held_on, Client.name)
-        .join(Client, Client.id == Meeting.client_id)
-        .where(
-            Meeting.client_id.in_(ids),
-            Meeting.held_on >= today - timedelta(days=LOOKBACK_DAYS),
-            Meeting.held_on <= today,
-        )
-        .order_by(Meeting.held_on.desc(), Client.name, Meeting.title)
-    )
-    rows = session.execute(query).all()
-    return [MeetingNote(title, held, name) for title, held, name in rows if held is not None]
+    since = today - timedelta(days=LOOKBACK_DAYS)
+    rows = repo.meetings_between(session, [c.id for c in clients], since, today)
+    return [MeetingNote(title, held, name) for title, held, name in rows]
 
 
 def _health_before(
     session: Session, clients: Sequence[Client], today: date
 ) -> dict[uuid.UUID, Reading]:
-    ids = [c.id for c in clients]
-    if not ids:
-        return {}
-    query = (
-        select(ClientHealthHistory)
-        .where(
-            ClientHealthHistory.client_id.in_(ids),
-            ClientHealthHistory.recorded_on <= today - timedelta(days=LOOKBACK_DAYS),
-        )
-        .order_by(ClientHealthHistory.client_id, ClientHealthHistory.recorded_on.desc())
-        .ext(distinct_on(ClientHealthHistory.client_id))
-    )
-    return {
-        h.client_id: Reading(h.recorded_on, h.health_score, h.nps) for h in session.scalars(query)
-    }
+    baseline = today - timedelta(days=LOOKBACK_DAYS)
+    readings = repo.health_on(session, [c.id for c in clients], baseline)
+    return {h.client_id: Reading(h.recorded_on, h.health_score, h.nps) for h in readings}
 
 
 def _cam_names(session: Session, clients: Sequence[Client]) -> dict[uuid.UUID, str]:
-    cam_ids = {c.cam_id for c in clients if c.cam_id is not None}
-    if not cam_ids:
-        return {}
-    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(cam_ids))).all())
+    names = repo.user_names(session, {c.cam_id for c in clients if c.cam_id is not None})
     return {c.id: names[c.cam_id] for c in clients if c.cam_id in names}
 
 
@@ -275,7 +244,10 @@ class Fact:
 
 
 def money(value: Any) -> str:
-    """Whole dollars with thousands separators: ``$1,234,000``."""
+    """Whole dollars with thousands separators: ``$1,234,000`` (``-$5`` below zero), or ``?``
+    when unknown (None)."""
+    if value is None:
+        return "?"
     amount = Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return f"-${-amount:,}" if amount < 0 else f"${amount:,}"
 

@@ -9,7 +9,7 @@ number in generated text is a figure from the data, followed by the id of its so
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from core.models import MEDDPICC_DIMENSIONS
 from planning.calculations import MEDDPICC_MAX_PER_DIMENSION, MEDDPICC_MAX_TOTAL
@@ -72,24 +72,15 @@ LEAD_TOPICS: Final = {
 LATER_TOPICS: Final = ("risk", "action", "client", "meeting")
 
 
-class SummaryLike(Protocol):
-    """Anything with an executive summary (``agent.narrative.Narrative``)."""
-
-    @property
-    def summary(self) -> str:
-        """The executive summary text."""
-        ...
-
-
-def draft_sections(data: DraftData, narrative: SummaryLike | None = None) -> dict[str, Any]:
+def draft_sections(data: DraftData, executive_summary: str | None = None) -> dict[str, Any]:
     """All eight sections of the draft, each validated and JSON-ready.
 
-    The executive summary is ``narrative.summary`` when given (a language model's), else the
+    The executive summary is ``executive_summary`` when given (a language model's), else the
     templated offline summary.
     """
     opportunities, coached = _coached_opportunities(data)
     risks = risk_items(data)
-    summary = narrative.summary if narrative is not None else offline_summary(data)
+    summary = executive_summary if executive_summary is not None else offline_summary(data)
     raw = {
         "portfolio": data.base["portfolio"],
         "snapshot": data.base["snapshot"],

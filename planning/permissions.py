@@ -8,6 +8,8 @@
 
 Only a plan's owner and collaborators (and admins) edit it. A plan is approved by a manager of
 its region or an admin who does not own it.
+
+People see their own targets; managers those of their region's people; admins everyone's.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from core.errors import PermissionDeniedError
 from core.identity import Person
-from core.models import Client, StrategicPlan
+from core.models import Client, StrategicPlan, User
+from planning import directory
 
 
 class PlanLike(Protocol):
@@ -106,6 +109,36 @@ def check_client(session: Session, person: Person, client: Client) -> None:
             f"their {_scope_word(person)}",
             client=client.name,
         )
+
+
+def client_named(session: Session, person: Person, name_or_id: str) -> Client:
+    """The client ``name_or_id`` names (NotFoundError), if ``person`` may see it
+    (PermissionDeniedError)."""
+    client = directory.find_client(session, name_or_id)
+    check_client(session, person, client)
+    return client
+
+
+def client_in_reach(session: Session, person: Person, client_id: uuid.UUID) -> Client:
+    """The client with this id (NotFoundError), if ``person`` may see it
+    (PermissionDeniedError)."""
+    client = directory.get_client(session, client_id)
+    check_client(session, person, client)
+    return client
+
+
+def check_targets(person: Person, owner: User) -> None:
+    """Raise PermissionDeniedError unless ``person`` may see ``owner``'s targets: their own,
+    their region's people for managers, anyone's for admins."""
+    if person.role == "admin" or owner.id == person.id:
+        return
+    if person.role == "manager" and person.region and owner.region == person.region:
+        return
+    raise PermissionDeniedError(
+        f"{person.name} ({person.role}) cannot see the targets of {owner.name}: CSEs and CAMs "
+        "see their own, managers their region's",
+        owner=owner.email,
+    )
 
 
 def is_owner(person: Person, plan: PlanLike) -> bool:

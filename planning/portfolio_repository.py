@@ -1,21 +1,27 @@
-"""Reads of the portfolio that plans are built from: clients, support, targets, pipeline."""
+"""Reads of the portfolio that plans are built from: clients, support, targets, pipeline,
+health history, meetings."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
 from core.models import (
     OPEN_STAGES,
     Client,
+    ClientHealthHistory,
     ClientSupportHistory,
     CseCamTarget,
     MeddpiccScore,
+    Meeting,
     PipelineOpportunity,
+    User,
 )
 
 
@@ -82,3 +88,49 @@ def open_pipeline_total(
     if client_id is not None:
         query = query.where(PipelineOpportunity.client_id == client_id)
     return Decimal(session.scalar(query) or 0)
+
+
+def meetings_between(
+    session: Session, client_ids: Collection[uuid.UUID], first: date, last: date
+) -> list[tuple[str, date, str]]:
+    """(title, held on, client name) of the clients' dated meetings held from ``first`` to
+    ``last``, newest first."""
+    if not client_ids:
+        return []
+    query = (
+        select(Meeting.title, Meeting.held_on, Client.name)
+        .join(Client, Client.id == Meeting.client_id)
+        .where(
+            Meeting.client_id.in_(client_ids),
+            Meeting.held_on >= first,
+            Meeting.held_on <= last,
+        )
+        .order_by(Meeting.held_on.desc(), Client.name, Meeting.title)
+    )
+    rows = session.execute(query).all()
+    return [(title, held, name) for title, held, name in rows if held is not None]
+
+
+def health_on(
+    session: Session, client_ids: Collection[uuid.UUID], day: date
+) -> Sequence[ClientHealthHistory]:
+    """Each client's last health reading recorded on or before ``day`` (one per client)."""
+    if not client_ids:
+        return []
+    query = (
+        select(ClientHealthHistory)
+        .where(
+            ClientHealthHistory.client_id.in_(client_ids),
+            ClientHealthHistory.recorded_on <= day,
+        )
+        .order_by(ClientHealthHistory.client_id, ClientHealthHistory.recorded_on.desc())
+        .ext(distinct_on(ClientHealthHistory.client_id))
+    )
+    return session.scalars(query).all()
+
+
+def user_names(session: Session, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of these users, by id (unknown ids left out)."""
+    if not user_ids:
+        return {}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())

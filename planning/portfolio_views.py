@@ -18,13 +18,13 @@ from typing import Literal, cast
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from core.errors import NotFoundError, PermissionDeniedError
+from core.errors import NotFoundError
 from core.identity import Person
 from core.models import Band, Client, CseCamTarget, User
 from planning import calculations, directory
 from planning import portfolio_repository as repo
 from planning.calculations import HealthBand
-from planning.permissions import check_client, visible_clients
+from planning.permissions import check_targets, client_in_reach, visible_clients
 from risk.assessment import ClientRisk, assess
 
 AUD = "AUD, as a decimal string"
@@ -201,22 +201,6 @@ class TargetsView(BaseModel):
 # --- clients and risk ----------------------------------------------------------------------
 
 
-def client_named(session: Session, person: Person, name_or_id: str) -> Client:
-    """The client ``name_or_id`` names (NotFoundError), if ``person`` may see it
-    (PermissionDeniedError)."""
-    client = directory.find_client(session, name_or_id)
-    check_client(session, person, client)
-    return client
-
-
-def client_in_reach(session: Session, person: Person, client_id: uuid.UUID) -> Client:
-    """The client with this id (NotFoundError), if ``person`` may see it
-    (PermissionDeniedError)."""
-    client = directory.get_client(session, client_id)
-    check_client(session, person, client)
-    return client
-
-
 def user_name(session: Session, user_id: uuid.UUID | None) -> str | None:
     """The name of the user with this id; None when unassigned."""
     # People are few and the session's identity map keeps them: no query per client.
@@ -364,27 +348,13 @@ def target_owner(session: Session, person: Person, email: str | None) -> User:
     return user
 
 
-def check_targets_access(person: Person, owner: User) -> None:
-    """Raise PermissionDeniedError unless ``person`` may see ``owner``'s targets: their own,
-    their region's people for managers, anyone's for admins."""
-    if person.role == "admin" or owner.id == person.id:
-        return
-    if person.role == "manager" and person.region and owner.region == person.region:
-        return
-    raise PermissionDeniedError(
-        f"{person.name} ({person.role}) cannot see the targets of {owner.name}: CSEs and CAMs "
-        "see their own, managers their region's",
-        owner=owner.email,
-    )
-
-
 def targets(
     session: Session, person: Person, owner_email: str | None, fiscal_year: int
 ) -> TargetsView:
     """The targets of ``owner_email`` (default: ``person``) for a fiscal year, if ``person``
     may see them, with the owner's open weighted pipeline and its coverage."""
     owner = target_owner(session, person, owner_email)
-    check_targets_access(person, owner)
+    check_targets(person, owner)
     rows = repo.targets_of(session, owner.id, fiscal_year)
     pipeline = repo.open_pipeline_total(session, owner_id=owner.id)
     year = Measures(**_sums(rows))  # all zero without targets

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from core.errors import ValidationError
 from core.identity import Person
 from core.models import PlanPresence
-from planning import completion, events, permissions
+from planning import completion, events
 from planning.service import PlanService
 
 PRESENCE_STALE_AFTER = timedelta(seconds=60)
@@ -46,7 +46,7 @@ def heartbeat(
     session: Session, plan_id: uuid.UUID, person: Person, current_step: str
 ) -> PresenceRecord:
     """Record that ``person`` (who may read the plan) is on ``current_step`` of it now."""
-    _check_readable(session, plan_id, person)
+    PlanService(session).readable_plan(plan_id, person)
     if current_step not in STEPS:
         message = f"{current_step!r} is not a step of a plan; steps are: {', '.join(STEPS)}"
         raise ValidationError(
@@ -80,13 +80,11 @@ def present(
     plan_id: uuid.UUID,
     now: datetime | None = None,
     *,
-    viewer: Person | None = None,
+    viewer: Person,
 ) -> list[PresenceRecord]:
     """Who is on the plan: a heartbeat within :data:`PRESENCE_STALE_AFTER` of ``now`` (the
-    database's clock by default), by name. When ``viewer`` is given they must be able to
-    read the plan."""
-    if viewer is not None:
-        _check_readable(session, plan_id, viewer)
+    database's clock by default), by name. ``viewer`` must be able to read the plan."""
+    PlanService(session).readable_plan(plan_id, viewer)
     cutoff = (now if now is not None else func.now()) - PRESENCE_STALE_AFTER
     query = (
         select(PlanPresence)
@@ -98,7 +96,7 @@ def present(
 
 def leave(session: Session, plan_id: uuid.UUID, person: Person) -> None:
     """Record that ``person`` closed the plan; leaving a plan one is not on does nothing."""
-    _check_readable(session, plan_id, person)
+    PlanService(session).readable_plan(plan_id, person)
     gone = session.execute(
         delete(PlanPresence)
         .where(PlanPresence.plan_id == plan_id, PlanPresence.user_name == person.name)
@@ -106,8 +104,3 @@ def leave(session: Session, plan_id: uuid.UUID, person: Person) -> None:
     ).first()
     if gone is not None:
         events.publish(session, plan_id, "presence", person.name, action="left")
-
-
-def _check_readable(session: Session, plan_id: uuid.UUID, person: Person) -> None:
-    plan = PlanService(session).get_plan(plan_id)
-    permissions.check_plan_view(session, person, plan)

@@ -44,6 +44,20 @@ class PlanService:
         """The whole plan; NotFoundError when the id names no plan."""
         return PlanRecord.of(self._load(plan_id))
 
+    def readable_plan(self, plan_id: uuid.UUID, person: Person) -> PlanRecord:
+        """The whole plan, if ``person`` may read it: NotFoundError when the id names no plan,
+        then PermissionDeniedError when it is outside what they see."""
+        plan = self.get_plan(plan_id)
+        permissions.check_plan_view(self.session, person, plan)
+        return plan
+
+    def editable_plan(self, plan_id: uuid.UUID, person: Person) -> PlanRecord:
+        """The whole plan, if ``person`` may change it: NotFoundError when the id names no
+        plan, then PermissionDeniedError when they may not read or not edit it."""
+        plan = self.get_plan(plan_id)
+        permissions.check_plan_edit(self.session, person, plan)
+        return plan
+
     def list_plans(
         self,
         filters: PlanFilters | None = None,
@@ -189,6 +203,24 @@ class PlanService:
             details={"section": section, "version": version, "changes": changes},
         )
         return SectionRecord(plan_id=plan_id, section=section, version=version, data=data)
+
+    def write_sections(
+        self,
+        plan_id: uuid.UUID,
+        sections: Mapping[str, Any],
+        *,
+        expected_version: int,
+        actor: Actor,
+    ) -> PlanRecord:
+        """Replace several sections in the mapping's order, as :meth:`write_section` does each:
+        the first if ``expected_version`` is still the plan's version, each next at the version
+        the previous one left. Returns the plan as written."""
+        version = expected_version
+        for section, payload in sections.items():
+            version = self.write_section(
+                plan_id, section, payload, expected_version=version, actor=actor
+            ).version
+        return self.get_plan(plan_id)
 
     def transition(
         self,

@@ -30,7 +30,7 @@ from core.database import transaction
 from core.errors import NotFoundError
 from core.identity import Person
 from core.models import PlanComment, User
-from core.settings import SlackSettings
+from core.settings import SlackSettings, get_settings
 from planning.comments import ITEM_SECTIONS, CommentRecord, mentioned_people
 from planning.permissions import can_view_plan
 from planning.records import PlanRecord
@@ -69,11 +69,6 @@ class MentionMessage:
     blocks: list[dict[str, Any]]
 
 
-def slack_configured(settings: SlackSettings) -> bool:
-    """Whether ChaSen can post to Slack: a non-empty bot token is set (as for digests)."""
-    return settings.bot_token is not None and bool(settings.bot_token.get_secret_value())
-
-
 def why_not_notified(session: Session, user: User, author: str, plan: PlanRecord) -> str | None:
     """Why ``user``, mentioned by ``author`` on ``plan``, gets no DM; None when they get one."""
     person = Person.of(user)
@@ -91,10 +86,20 @@ def why_not_notified(session: Session, user: User, author: str, plan: PlanRecord
 def mention_recipients(session: Session, record: CommentRecord, plan: PlanRecord) -> list[User]:
     """The people mentioned in ``record`` who are owed a DM, in the order first mentioned.
 
-    The others are logged with the reason they are skipped.
+    The others are logged with the reason they are skipped. ``record.mentions`` holds the
+    people the comment's text resolved to when it was read: it is not parsed again.
     """
     recipients = []
-    for user in mentioned_people(session, record.content):
+    for mention in record.mentions:
+        user = session.get(User, mention.user_id)
+        if user is None:
+            log.info(
+                "no mention DM to %s for comment %s on plan %s: the user is gone",
+                mention.email,
+                record.id,
+                plan.id,
+            )
+            continue
         reason = why_not_notified(session, user, record.author, plan)
         if reason is None:
             recipients.append(user)
@@ -110,14 +115,22 @@ def mention_recipients(session: Session, record: CommentRecord, plan: PlanRecord
 
 
 def defer_mention_notifications(
-    session: Session, record: CommentRecord, plan: PlanRecord | None = None
+    session: Session,
+    record: CommentRecord,
+    plan: PlanRecord | None = None,
+    *,
+    slack: SlackSettings | None = None,
 ) -> int:
     """Queue one DM job per person owed one for ``record``, in ``session``'s transaction.
 
-    ``plan`` is the comment's plan when the caller has it at hand (else it is read). The
-    jobs become visible to workers when the comment commits, and vanish if it rolls back.
-    Returns how many were queued.
+    ``slack`` is the workspace the DMs go to (default: the process's settings); when it is
+    not configured nothing is queued. ``plan`` is the comment's plan when the caller has it
+    at hand (else it is read). The jobs become visible to workers when the comment commits,
+    and vanish if it rolls back. Returns how many were queued.
     """
+    slack = slack if slack is not None else get_settings().slack
+    if not slack.configured:
+        return 0
     if not record.mentions:  # most comments mention nobody: no need to read the plan
         return 0
     plan = plan or PlanService(session).get_plan(record.plan_id)

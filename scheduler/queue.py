@@ -67,6 +67,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.bootstrap import Database, open_database
+from core.bulk import driver_connection
 from core.database import conninfo, transaction
 from core.settings import get_settings
 
@@ -266,7 +267,7 @@ def defer_in_transaction(
     A ``queueing_lock`` already held by a waiting job raises :class:`AlreadyEnqueued` and
     leaves the transaction aborted: give each job a key no other deferral can share.
     """
-    connection = session.connection().connection.driver_connection
+    connection = driver_connection(session)
     return _in_transaction.configure_task(
         task_name,
         queue=queue_name,

@@ -237,8 +237,9 @@ def _api_error(method: str, destination: str, exc: SlackApiError) -> DeliveryErr
 def poster_from_settings(settings: SlackSettings | None = None) -> SlackPoster:
     """A poster for the configured workspace; ConfigurationError without a bot token."""
     settings = settings or get_settings().slack
-    if settings.bot_token is None or not settings.bot_token.get_secret_value():
+    if not settings.configured:
         raise ConfigurationError(
             "SLACK_BOT_TOKEN is not set: ChaSen needs a bot token (xoxb-...) to post to Slack."
         )
+    assert settings.bot_token is not None  # configured checked it
     return SlackPoster(settings.bot_token.get_secret_value(), api_url=settings.api_url)

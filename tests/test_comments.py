@@ -71,7 +71,7 @@ def test_replies_join_the_root_and_only_author_or_editors_resolve(
     reply = service.add(plan_id, people["cse"], "On it", parent_id=root.id)
     deeper = service.add(plan_id, people["admin"], "Thanks", parent_id=reply.id)
     assert deeper.parent_id == root.id
-    [thread] = service.list_threads(plan_id)
+    [thread] = service.list_threads(plan_id, viewer=people["admin"])
     assert [r.content for r in thread.replies] == ["On it", "Thanks"]
     assert [m.email for m in thread.mentions] == ["cy.vic@example.com"]
 
@@ -83,17 +83,21 @@ def test_replies_join_the_root_and_only_author_or_editors_resolve(
     assert service.resolve(root.id, people["cse"]).resolved  # the plan's owner
     with pytest.raises(ConflictError, match="already resolved by Cy Vic"):
         service.resolve(root.id, people["admin"])
-    assert [t.id for t in service.list_threads(plan_id, include_resolved=False)] == []
+    assert [
+        t.id for t in service.list_threads(plan_id, include_resolved=False, viewer=people["admin"])
+    ] == []
 
 
 def test_presence_goes_stale_after_a_minute(
     session: Session, people: dict[str, Person], plan_id: uuid.UUID
 ) -> None:
-    beat = presence.heartbeat(session, plan_id, people["cse"], "relationships")
+    cse = people["cse"]
+    beat = presence.heartbeat(session, plan_id, cse, "relationships")
     now = beat.last_active
-    assert [p.user_name for p in presence.present(session, plan_id, now)] == ["Cy Vic"]
+    assert [p.user_name for p in presence.present(session, plan_id, now, viewer=cse)] == ["Cy Vic"]
     later = now + presence.PRESENCE_STALE_AFTER + timedelta(seconds=1)
-    assert presence.present(session, plan_id, later) == []
-    assert presence.present(session, plan_id, datetime.now(UTC) + timedelta(hours=1)) == []
-    presence.leave(session, plan_id, people["cse"])
-    assert presence.present(session, plan_id, now) == []
+    assert presence.present(session, plan_id, later, viewer=cse) == []
+    hour_on = datetime.now(UTC) + timedelta(hours=1)
+    assert presence.present(session, plan_id, hour_on, viewer=cse) == []
+    presence.leave(session, plan_id, cse)
+    assert presence.present(session, plan_id, now, viewer=cse) == []

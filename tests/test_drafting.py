@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from agent.narrative import Narrative, facts_prompt, narrative_facts, offline_narrative
+from agent.narrative import facts_prompt, narrative_facts
 from core.budget import count_tokens
 from core.errors import NotFoundError, ValidationError
 from core.identity import Person
@@ -36,6 +36,7 @@ from planning.drafting import (
     DraftRequest,
     draft_sections,
     gather,
+    offline_summary,
 )
 from planning.sections import SECTIONS, validate_section
 from risk.assessment import assess
@@ -289,13 +290,14 @@ def test_drafting_twice_from_the_same_data_gives_the_same_sections(seeded: Sessi
 
 def test_a_models_narrative_becomes_the_executive_summary(seeded: Session) -> None:
     data = gather(seeded, tracey_request(seeded), TODAY)
-    narrative = Narrative(summary="Pipeline covers the target [S3].", offline=False)
+    narrative = "Pipeline covers the target [S3]."
 
     sections = draft_sections(data, narrative)
 
-    assert sections["value"]["executive_summary"] == narrative.summary
-    assert offline_narrative(data).offline is True
-    assert draft_sections(data)["value"]["executive_summary"] == offline_narrative(data).summary
+    assert sections["value"]["executive_summary"] == narrative
+    offline = draft_sections(data)["value"]["executive_summary"]
+    assert offline.splitlines()[0] == OFFLINE_LABEL
+    assert offline == offline_summary(data)
 
 
 # --- large territories and the token budget --------------------------------------------------

@@ -13,18 +13,18 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.budget import Record
-from planning.permissions import can_view_plan, check_plan_view
+from planning.draft_data import money
+from planning.permissions import check_plan_view, client_named
 from planning.plan_repository import PlanFilters
+from planning.proposals import parse_plan_id
 from planning.records import PlanSummary
 from planning.sections import SECTIONS, check_section_name
 from planning.service import PlanService
 from tools.context import ToolContext
-from tools.portfolio_tools import client_named
-from tools.proposals import parse_plan_id
-from tools.results import money, readable_errors, render
+from tools.results import readable_errors, render
 
-PLAN_SCAN_LIMIT = 500
-"""Plans read before the permission filter, so a CSE's plans are not cut by others' plans."""
+MAX_PLANS = 500
+"""Plans find_plans lists (and counts) at most; the permission filter runs in SQL first."""
 
 
 class _Args(BaseModel):
@@ -96,8 +96,7 @@ def find_plans(ctx: ToolContext, client: str | None = None, territory: str | Non
     with ctx.reading() as session:
         client_id = client_named(session, ctx.person, client).id if client else None
         filters = PlanFilters(client_id=client_id, territory=territory)
-        plans = PlanService(session).list_plans(filters, limit=PLAN_SCAN_LIMIT)
-        visible = [p for p in plans if can_view_plan(session, ctx.person, p)]
+        visible = PlanService(session).list_plans(filters, MAX_PLANS, visible_to=ctx.person)
     records = [Record(describe(p)) for p in visible]
     return render(f"Plans visible to {ctx.person.name}: {len(visible)}", records, ctx.result_tokens)
 

@@ -18,13 +18,11 @@ from core.models import MEDDPICC_DIMENSIONS, Client, MeddpiccScore, PipelineOppo
 from planning import calculations
 from planning import portfolio_repository as repo
 from planning import portfolio_views as views
-from planning.permissions import visible_clients
-
-# Re-exported (hence the alias, for mypy): the plan and meeting tools import it from here.
-from planning.portfolio_views import client_named as client_named  # noqa: PLC0414
+from planning.draft_data import money
+from planning.permissions import client_named, visible_clients
 from risk.assessment import ClientRisk, assess
 from tools.context import ToolContext
-from tools.results import money, readable_errors, render
+from tools.results import readable_errors, render
 
 ACTION_DUE_DAYS = 14
 TOP_REASONS = 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any, ParamSpec
+from typing import ParamSpec
 
 from core.budget import Record, count_tokens, fit_records
 from core.errors import ChaSenError
@@ -36,13 +36,6 @@ def readable_errors(fn: Callable[P, str]) -> Callable[P, str]:
             return error_text(error)
 
     return wrapper
-
-
-def money(value: Any) -> str:
-    """An amount as ``$1,234,567`` (no cents), or ``?`` when unknown."""
-    if value is None:
-        return "?"
-    return f"${float(value):,.0f}"
 
 
 def invalid_arguments(tool_name: str, error: Exception) -> str:

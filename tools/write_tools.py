@@ -9,9 +9,9 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
 from core.errors import ChaSenError
-from tools import proposals
+from planning import proposals
+from planning.proposals import Operation, StatusAction
 from tools.context import ToolContext
-from tools.proposals import Operation, StatusAction
 from tools.results import error_text, invalid_arguments
 
 WRITE_TOOL_NAMES = ("propose_section_change", "propose_status_change")

@@ -8,8 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, BackgroundTasks
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.runner import ChaSen, PendingDecision, TurnResult
-from agent.runner import ThreadStatus as RunnerThreadStatus
+from agent.runner import ChaSen
 from agent.state import DraftInput
 from api.deps import ChaSenDep, PersonDep
 from core.identity import Person
@@ -20,6 +19,8 @@ router = APIRouter(tags=["agent"])
 class Decision(BaseModel):
     """A decision waiting for a person (Agent Inbox shape in ``action``)."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     approval_id: uuid.UUID
     thread_id: str
     interrupt_id: str | None
@@ -29,23 +30,11 @@ class Decision(BaseModel):
     action: str
     args: dict[str, Any]
 
-    @classmethod
-    def of(cls, pending: PendingDecision) -> Decision:
-        """From the runner's record."""
-        return cls(
-            approval_id=pending.approval_id,
-            thread_id=pending.thread_id,
-            interrupt_id=pending.interrupt_id,
-            kind=pending.kind,
-            plan_id=pending.plan_id,
-            description=pending.description,
-            action=pending.action,
-            args=pending.args,
-        )
-
 
 class Turn(BaseModel):
     """How a run ended: the answer, or the decisions it waits for; tokens used."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     thread_id: str
     run_id: uuid.UUID
@@ -54,19 +43,6 @@ class Turn(BaseModel):
     decisions: list[Decision]
     notices: list[str]
     usage: dict[str, int]
-
-    @classmethod
-    def of(cls, result: TurnResult) -> Turn:
-        """From the runner's result."""
-        return cls(
-            thread_id=result.thread_id,
-            run_id=result.run_id,
-            status=result.status,
-            answer=result.answer,
-            decisions=[Decision.of(d) for d in result.decisions],
-            notices=result.notices,
-            usage=result.usage,
-        )
 
 
 class DraftStarted(BaseModel):
@@ -79,21 +55,12 @@ class DraftStarted(BaseModel):
 class ThreadStatus(BaseModel):
     """Where a thread's latest run stands, and what waits in it."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     thread_id: str
     status: Literal["running", "waiting", "done", "failed"]
     error: str | None
     decisions: list[Decision]
-
-    @classmethod
-    def of(cls, found: RunnerThreadStatus) -> ThreadStatus:
-        """From the runner's record."""
-        status: Any = found.status
-        return cls(
-            thread_id=found.thread_id,
-            status=status,
-            error=found.error,
-            decisions=[Decision.of(d) for d in found.decisions],
-        )
 
 
 class DraftRequest(BaseModel):
@@ -153,19 +120,19 @@ def draft_new_plan(
 @router.get("/threads/{thread_id}", response_model=ThreadStatus)
 def thread_status(thread_id: str, person: PersonDep, chasen: ChaSenDep) -> ThreadStatus:
     """The latest run of a thread the caller started, and the decisions waiting in it."""
-    return ThreadStatus.of(chasen.thread(person, thread_id))
+    return ThreadStatus.model_validate(chasen.thread(person, thread_id))
 
 
 @router.post("/chat", response_model=Turn)
 def chat(request: ChatRequest, person: PersonDep, chasen: ChaSenDep) -> Turn:
     """One chat turn; a proposed change comes back as a decision, not a write."""
-    return Turn.of(chasen.chat(person, request.message, thread_id=request.thread_id))
+    return Turn.model_validate(chasen.chat(person, request.message, thread_id=request.thread_id))
 
 
 @router.get("/approvals", response_model=list[Decision])
 def approvals(person: PersonDep, chasen: ChaSenDep) -> list[Decision]:
     """Decisions waiting for the caller."""
-    return [Decision.of(d) for d in chasen.pending(person)]
+    return [Decision.model_validate(d) for d in chasen.pending(person)]
 
 
 @router.post("/approvals/{thread_id}/{interrupt_id}", response_model=Turn)
@@ -178,7 +145,7 @@ def decide(
 ) -> Turn:
     """Accept, edit, reply to or ignore a waiting decision; a second accept is 409."""
     response = decision.model_dump(exclude_none=True)
-    return Turn.of(chasen.resume(person, thread_id, interrupt_id, response))
+    return Turn.model_validate(chasen.resume(person, thread_id, interrupt_id, response))
 
 
 def _start(

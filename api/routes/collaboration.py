@@ -10,20 +10,18 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.cursors import decode_keyset, encode_keyset
-from api.deps import PersonDep, SessionDep, settings_of
-from core.settings import Settings
-from planning import permissions, presence
+from api.deps import PersonDep, SessionDep, SettingsDep
+from planning import presence
 from planning.comments import CommentRecord, CommentService, EntityType, NewComment
 from planning.presence import PresenceRecord
 from planning.service import PlanService
-from scheduler.mention_jobs import defer_mention_notifications, slack_configured
+from scheduler.mention_jobs import defer_mention_notifications
 
 router = APIRouter(prefix="/plans", tags=["collaboration"])
-SettingsDep = Annotated[Settings, Depends(settings_of)]
 
 
 class PresenceBeat(BaseModel):
@@ -88,9 +86,8 @@ def add_comment(
         comment.entity_id,
         comment.parent_id,
     )
-    if slack_configured(settings.slack):
-        # In the comment's transaction: the DMs are queued only if the comment commits.
-        defer_mention_notifications(session, record)
+    # In the comment's transaction: the DMs are queued only if the comment commits.
+    defer_mention_notifications(session, record, slack=settings.slack)
     return record
 
 
@@ -124,7 +121,7 @@ def send_heartbeat(
 ) -> list[PresenceRecord]:
     """The caller is on ``current_step`` of the plan now; returns who is present."""
     presence.heartbeat(session, plan_id, person, beat.current_step)
-    return presence.present(session, plan_id)
+    return presence.present(session, plan_id, viewer=person)
 
 
 @router.delete("/{plan_id}/presence", status_code=204)
@@ -144,7 +141,7 @@ def list_activity(
 ) -> ActivityPage:
     """Who changed what on the plan, newest first, a page at a time."""
     service = PlanService(session)
-    permissions.check_plan_view(session, person, service.get_plan(plan_id))
+    service.readable_plan(plan_id, person)
     before = decode_keyset(cursor) if cursor else None
     entries = service.activity_page(plan_id, limit + 1, before)
     items = [ActivityEntry.model_validate(e) for e in entries[:limit]]

@@ -93,8 +93,7 @@ def read_plan(
     view: Literal["CSE", "CAM"] | None = None,
 ) -> PlanView:
     """The whole plan, with its sections ordered for the caller's role (or ``view``)."""
-    plan = PlanService(session).get_plan(plan_id)
-    permissions.check_plan_view(session, person, plan)
+    plan = PlanService(session).readable_plan(plan_id, person)
     chosen = view or ("CAM" if person.role == "CAM" else "CSE")
     response.headers["ETag"] = etag(plan.version)
     return PlanView(**plan.model_dump(), view=chosen, section_order=VIEWS[chosen])
@@ -104,7 +103,7 @@ def read_plan(
 def archive_plan(plan_id: uuid.UUID, person: PersonDep, session: SessionDep) -> PlanRecord:
     """Plans are never deleted: this archives the plan (owners, collaborators, admins)."""
     service = PlanService(session)
-    permissions.check_plan_edit(session, person, service.get_plan(plan_id))
+    service.editable_plan(plan_id, person)
     return service.transition(plan_id, "archive", actor=person.actor)
 
 
@@ -114,7 +113,7 @@ def read_section(
 ) -> SectionRecord:
     """One section and the plan version it belongs to (the ETag)."""
     service = PlanService(session)
-    permissions.check_plan_view(session, person, service.get_plan(plan_id))
+    service.readable_plan(plan_id, person)
     record = service.get_section(plan_id, section)
     response.headers["ETag"] = etag(record.version)
     return record
@@ -136,7 +135,7 @@ def write_section(
             428, "precondition_required", "send If-Match with the ETag of the version you read"
         )
     service = PlanService(session)
-    permissions.check_plan_edit(session, person, service.get_plan(plan_id))
+    service.editable_plan(plan_id, person)
     record = service.write_section(
         plan_id, section, data, expected_version=_version(if_match), actor=person.actor
     )

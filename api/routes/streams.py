@@ -18,21 +18,20 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from agent.runner import ChaSen, RunEvent, TurnResult
+from agent.runs import CHANNEL as RUN_CHANNEL
 from api.deps import ChaSenDep, PersonDep, database_of
-from api.problems import status_of
+from api.problems import domain_problem
 from api.routes.agent import ChatRequest, ThreadStatus, Turn
 from core.bootstrap import Database
 from core.database import transaction
-from core.errors import ChaSenError, ValidationError
+from core.errors import ChaSenError
 from core.identity import Person
 from core.notifications import Listener, Message
-from planning import permissions
 from planning.events import CHANNEL as PLAN_CHANNEL
 from planning.service import PlanService
 
 router = APIRouter(tags=["live"])
 
-RUN_CHANNEL = "agent_runs"
 LISTENED = {PLAN_CHANNEL: "plan_id", RUN_CHANNEL: "thread_id"}
 """The channels the app listens on, and the payload field each is keyed by."""
 
@@ -67,10 +66,7 @@ async def thread_subscription(
 
 def checked_chat(body: ChatRequest, person: PersonDep, chasen: ChaSenDep) -> ChatRequest:
     """A chat request that may start (422 / 404 before streaming)."""
-    if not body.message.strip():
-        raise ValidationError("say something: the message is empty")
-    if body.thread_id is not None:
-        chasen.check_thread(person, body.thread_id)
+    chasen.check_chat(person, body.message, body.thread_id)
     return body
 
 
@@ -127,7 +123,7 @@ async def chat_stream(
     async def run() -> None:
         async with send:
             try:
-                await send.send(Turn.of(await anyio.to_thread.run_sync(turn)))
+                await send.send(Turn.model_validate(await anyio.to_thread.run_sync(turn)))
             except ChaSenError as error:
                 await send.send(error)
 
@@ -141,8 +137,7 @@ def _chat_event(item: RunEvent | Turn | ChaSenError) -> ServerSentEvent:
     if isinstance(item, Turn):
         return ServerSentEvent(event="turn", data=item)
     if isinstance(item, ChaSenError):
-        problem = {"status": status_of(item), "code": item.code, "detail": item.message}
-        return ServerSentEvent(event="error", data=problem)
+        return ServerSentEvent(event="error", data=domain_problem(item)[0])
     if item.kind == "token":
         return ServerSentEvent(event="token", data={"node": item.node, "text": item.text})
     return ServerSentEvent(event="step", data={"node": item.node})
@@ -150,8 +145,7 @@ def _chat_event(item: RunEvent | Turn | ChaSenError) -> ServerSentEvent:
 
 def _visible_plan(database: Database, person: Person, plan_id: uuid.UUID) -> dict[str, Any]:
     with transaction(database.sessions) as session:
-        plan = PlanService(session).get_plan(plan_id)
-        permissions.check_plan_view(session, person, plan)
+        plan = PlanService(session).readable_plan(plan_id, person)
         return {
             "plan_id": str(plan.id),
             "event": "plan",
@@ -162,4 +156,4 @@ def _visible_plan(database: Database, person: Person, plan_id: uuid.UUID) -> dic
 
 
 def _thread_status(chasen: ChaSen, person: Person, thread_id: str) -> ThreadStatus:
-    return ThreadStatus.of(chasen.thread(person, thread_id))
+    return ThreadStatus.model_validate(chasen.thread(person, thread_id))

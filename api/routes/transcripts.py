@@ -8,15 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
-from api.deps import PersonDep, SessionDep, settings_of
+from api.deps import PersonDep, SessionDep, SettingsDep
 from api.problems import ApiError
-from core.settings import Settings
 from ingest.transcripts.uploads import UploadRecord, accept_upload, get_upload
 from scheduler.ingest_jobs import defer_upload
 
 router = APIRouter(prefix="/transcripts", tags=["transcripts"])
-
-SettingsDep = Annotated[Settings, Depends(settings_of)]
 
 
 def require_multipart(request: Request) -> None:

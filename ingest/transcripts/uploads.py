@@ -22,8 +22,7 @@ from core.identity import Person
 from core.models import Client, TranscriptUpload, UploadStatus
 from ingest.transcripts.formats import parse_transcript
 from ingest.transcripts.service import IngestReport, TranscriptIngestor, ingest_one
-from planning import directory
-from planning.permissions import check_client
+from planning.permissions import client_named
 
 log = logging.getLogger("chasen.ingest")
 
@@ -72,8 +71,7 @@ def accept_upload(
             "no client for this transcript: the file names none, so pass `client`",
             errors=[{"path": "client", "message": "required: the file names no client"}],
         )
-    owner = directory.find_client(session, wanted)
-    check_client(session, person, owner)
+    owner = client_named(session, person, wanted)
     upload = TranscriptUpload(
         uploaded_by=person.id,
         client_id=owner.id,

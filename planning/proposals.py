@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 from sqlalchemy.orm import Session
 
-from core.errors import NotFoundError, ValidationError
+from core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from core.identity import Person
 from planning import permissions
 from planning.diff import json_diff
@@ -48,6 +48,11 @@ class Proposal(BaseModel):
         """The Agent Inbox action name."""
         return "update_plan_section" if self.kind == "section_change" else "change_plan_status"
 
+    @property
+    def move(self) -> StatusAction | None:
+        """The workflow move a status change makes (None for a section change)."""
+        return self.action if self.kind == "status_change" else None
+
 
 def parse_plan_id(plan_id: str) -> uuid.UUID:
     """A plan id from text; a ValidationError that says what an id looks like otherwise."""
@@ -72,7 +77,7 @@ def propose_section_change(
     data: Any = None,
 ) -> Proposal:
     """Prepare a change to one section of a plan ``person`` may edit; nothing is written."""
-    plan = _editable_plan(session, person, plan_id)
+    plan = PlanService(session).editable_plan(parse_plan_id(plan_id), person)
     current = PlanService(session).get_section(plan.id, section)
     before = copy.deepcopy(current.data)
     after = validate_section(section, _changed(section, before, operation, item, item_id, data))
@@ -101,8 +106,7 @@ def propose_status_change(
     session: Session, person: Person, plan_id: str, action: StatusAction
 ) -> Proposal:
     """Prepare a workflow move (submit, request changes, approve); nothing is written."""
-    plan = PlanService(session).get_plan(parse_plan_id(plan_id))
-    permissions.check_plan_view(session, person, plan)
+    plan = PlanService(session).readable_plan(parse_plan_id(plan_id), person)
     if action == "submit":
         permissions.check_plan_edit(session, person, plan)
     return Proposal(
@@ -116,13 +120,46 @@ def propose_status_change(
     )
 
 
-def check_decider(session: Session, person: Person, proposal: Proposal) -> None:
-    """Refuse a decision from someone who may not make this change."""
-    plan = PlanService(session).get_plan(proposal.plan_id)
-    if proposal.kind == "status_change" and proposal.action is not None:
-        permissions.check_plan_move(session, person, plan, proposal.action)
+def check_decider(
+    session: Session,
+    person: Person,
+    plan: permissions.PlanLike | None,
+    *,
+    move: str | None = None,
+    requested_by: uuid.UUID | None = None,
+) -> None:
+    """Refuse a decision from someone who may not make it (PermissionDeniedError).
+
+    A workflow ``move`` on ``plan`` is decided by those who may make it; any other change to
+    ``plan`` (a section change, a draft of it) by its editors; the draft of a new plan (no
+    ``plan`` yet) only by the person who asked for it, ``requested_by``.
+    """
+    if plan is None:
+        if requested_by != person.id:
+            raise PermissionDeniedError(
+                f"{person.name} did not ask for this draft; only the person who asked for "
+                "a new plan's draft decides it"
+            )
+    elif move is not None:
+        permissions.check_plan_move(session, person, plan, move)
     else:
         permissions.check_plan_edit(session, person, plan)
+
+
+def may_decide(
+    session: Session,
+    person: Person,
+    plan: permissions.PlanLike | None,
+    *,
+    move: str | None = None,
+    requested_by: uuid.UUID | None = None,
+) -> bool:
+    """True when :func:`check_decider` lets ``person`` decide."""
+    try:
+        check_decider(session, person, plan, move=move, requested_by=requested_by)
+    except PermissionDeniedError:
+        return False
+    return True
 
 
 def edited(proposal: Proposal, args: dict[str, Any]) -> Proposal:
@@ -139,8 +176,8 @@ def edited(proposal: Proposal, args: dict[str, Any]) -> Proposal:
 
 def apply(session: Session, proposal: Proposal, approver: Person) -> str:
     """Write an accepted proposal through the plan service; returns what happened."""
-    check_decider(session, approver, proposal)
     service = PlanService(session)
+    check_decider(session, approver, service.get_plan(proposal.plan_id), move=proposal.move)
     if proposal.kind == "section_change":
         assert proposal.section is not None
         written = service.write_section(
@@ -163,12 +200,6 @@ def apply(session: Session, proposal: Proposal, approver: Person) -> str:
         note="proposed by ChaSen",
     )
     return f"Done: {proposal.plan_label} is now {plan.status} (by {approver.name})."
-
-
-def _editable_plan(session: Session, person: Person, plan_id: str) -> PlanRecord:
-    plan = PlanService(session).get_plan(parse_plan_id(plan_id))
-    permissions.check_plan_edit(session, person, plan)
-    return plan
 
 
 def _changed(
