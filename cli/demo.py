@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from cli.output import console, print_table
 from cli.render import print_plan
 from cli.session import database, unit_of_work
+from core.bootstrap import Database
 from core.database import transaction
 from core.errors import NotFoundError
-from core.identity import Actor
+from core.identity import Person
 from core.models import User
 from core.settings import get_settings
 from ingest.demo_meetings import ingest_demo_meetings
@@ -58,11 +58,11 @@ def demo_command() -> None:
         with transaction(db.sessions) as session:
             _print_report(seed_demo(session, today=today))
         with transaction(db.sessions) as session:
-            territory = _filled_plan(session, DEMO_CSE, today, plan_type="territory")
-    print_plan(territory)
-    _meetings_tour(today)
-    _risk_tour(today)
-    _agent_tour(today)
+            territory = _filled_territory_plan(session, DEMO_CSE, today)
+        print_plan(territory)
+        _meetings_tour(db, today)
+        _risk_tour(db, today)
+        _agent_tour(db, today)
     console.print(
         "Next: [bold]chasen plans list[/bold], [bold]chasen plans show ID[/bold], "
         "[bold]chasen stakeholders --client NAME[/bold], [bold]chasen search QUERY[/bold], "
@@ -71,23 +71,22 @@ def demo_command() -> None:
     )
 
 
-def _meetings_tour(today: date) -> None:
+def _meetings_tour(db: Database, today: date) -> None:
     """Ingest the demo meetings, then show what they say: stakeholders and a search."""
     ingestor = make_ingestor(get_settings())
-    with database() as db:
-        reports = ingest_demo_meetings(db.sessions, ingestor, today)
-        print_table(
-            f"Demo meetings ({ingestor.embedder.name})",
-            ["meeting", "client", "date", "status", "chunks", "new stakeholders"],
-            [
-                [r.title, r.client, r.held_on, r.status, r.chunks, len(r.stakeholders.new)]
-                for r in reports
-            ],
-        )
-        with transaction(db.sessions) as session:
-            client = directory.find_client(session, DEMO_ACCOUNT)
-            views = list_stakeholders(session, client.id)
-            hits = search(session, ingestor.embedder, DEMO_QUERY, limit=3)
+    reports = ingest_demo_meetings(db.sessions, ingestor, today)
+    print_table(
+        f"Demo meetings ({ingestor.embedder.name})",
+        ["meeting", "client", "date", "status", "chunks", "new stakeholders"],
+        [
+            [r.title, r.client, r.held_on, r.status, r.chunks, len(r.stakeholders.new)]
+            for r in reports
+        ],
+    )
+    with transaction(db.sessions) as session:
+        client = directory.find_client(session, DEMO_ACCOUNT)
+        views = list_stakeholders(session, client.id)
+        hits = search(session, ingestor.embedder, DEMO_QUERY, limit=3)
     print_table(
         f"Stakeholders at {DEMO_ACCOUNT}, from its meetings (suggestions)",
         ["name", "title", "side", "MEDDPICC role", "conf.", "last seen"],
@@ -103,18 +102,17 @@ def _meetings_tour(today: date) -> None:
     )
 
 
-def _risk_tour(today: date) -> None:
+def _risk_tour(db: Database, today: date) -> None:
     """Score the portfolio a month ago and today, then print the CAM's digest of the month."""
     month_ago = today - timedelta(days=DEMO_DIGEST_DAYS)
-    with database() as db:
-        with transaction(db.sessions) as session:
-            score_portfolio(session, as_of=month_ago)
-        with transaction(db.sessions) as session:
-            report = score_portfolio(session, as_of=today)
-        with transaction(db.sessions) as session:
-            digest = compose_digest(
-                session, _user(session, DEMO_CAM), period_start=month_ago, period_end=today
-            )
+    with transaction(db.sessions) as session:
+        score_portfolio(session, as_of=month_ago)
+    with transaction(db.sessions) as session:
+        report = score_portfolio(session, as_of=today)
+    with transaction(db.sessions) as session:
+        digest = compose_digest(
+            session, _user(session, DEMO_CAM), period_start=month_ago, period_end=today
+        )
     console.print(
         f"[bold]Churn risk[/bold] of {len(report.predictions)} clients "
         f"(model v{report.model_version}: {report.model_description}): "
@@ -123,13 +121,13 @@ def _risk_tour(today: date) -> None:
     print(to_markdown(digest))
 
 
-def _agent_tour(today: date) -> None:
+def _agent_tour(db: Database, today: date) -> None:
     """Draft the CAM's account plan through the agent offline, approve it, show the result."""
     from agent.checkpoints import open_checkpointer
     from agent.context import ModelSettings
     from agent.runner import ChaSen
 
-    with database() as db, open_checkpointer(db) as checkpointer:
+    with open_checkpointer(db) as checkpointer:
         chasen = ChaSen(db, checkpointer, model=ModelSettings(offline=True), today=today)
         cam = chasen.person(DEMO_CAM)
         drafted = chasen.draft(cam, {"client": DEMO_ACCOUNT, "fiscal_year": DEMO_FISCAL_YEAR})
@@ -165,17 +163,17 @@ def _agent_tour(today: date) -> None:
     )  # fmt: skip
 
 
-def _filled_plan(session: Session, owner_email: str, today: date, **subject: Any) -> PlanRecord:
-    """The owner's open demo plan (created if needed), filled from the portfolio."""
+def _filled_territory_plan(session: Session, owner_email: str, today: date) -> PlanRecord:
+    """The owner's open demo territory plan (created if needed), filled from the portfolio."""
     owner = _user(session, owner_email)
-    actor = Actor(name=owner.name, user_id=owner.id, role=owner.role)
+    actor = Person.of(owner).actor
     spec = NewPlan(
+        plan_type="territory",
         fiscal_year=DEMO_FISCAL_YEAR,
         primary_owner=owner.name,
         primary_owner_role=owner.role,
         owner_id=owner.id,
-        territory=None if subject.get("client_id") else owner.territory,
-        **subject,
+        territory=owner.territory,
     )
     plan = PlanService(session).ensure_plan(spec, actor)
     return fill_from_portfolio(session, plan.id, actor, today)

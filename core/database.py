@@ -62,9 +62,9 @@ def describe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def make_engine(settings: DatabaseSettings, url: str | None = None) -> Engine:
-    """Create an engine for ``url`` (default: :func:`resolve_url`) and check it connects."""
-    url = url or resolve_url(settings)
+def make_engine(settings: DatabaseSettings) -> Engine:
+    """Create an engine for :func:`resolve_url` and check it connects."""
+    url = resolve_url(settings)
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):

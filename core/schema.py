@@ -15,20 +15,17 @@ import migrations
 MIGRATIONS_DIR = Path(migrations.__file__).parent
 
 
-def alembic_config(engine: Engine) -> Config:
-    """An Alembic config whose migrations run on ``engine``."""
+def alembic_config() -> Config:
+    """An Alembic config for ChaSen's migrations; to run them, set ``attributes["connection"]``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option(
-        "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
-    )
     return config
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database up to ``revision`` (default: the newest)."""
     with engine.begin() as connection:
-        config = alembic_config(engine)
+        config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
@@ -36,7 +33,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def downgrade(engine: Engine, revision: str = "base") -> None:
     """Migrate the database down to ``revision`` (default: an empty schema)."""
     with engine.begin() as connection:
-        config = alembic_config(engine)
+        config = alembic_config()
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
 
@@ -49,7 +46,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision(engine: Engine) -> str | None:
     """The newest revision this code knows."""
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def is_current(engine: Engine) -> bool:

@@ -34,16 +34,16 @@ import html
 import json
 import re
 import sys
-import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from core.settings import get_settings
 from ingest.stakeholders.detect import DetectedPerson, detect_stakeholders, same_organisation
-from ingest.stakeholders.names import name_key, same_person
+from ingest.stakeholders.names import fold, name_key, same_person
 from ingest.stakeholders.titles import expand_abbreviations, title_offices, titles_match
+from ingest.transcripts.formats import parse_transcript
 from ingest.transcripts.model import Utterance
 
 Dataset = Literal["earnings_calls", "committee"]
@@ -246,26 +246,8 @@ def convert(meeting: Meeting, fmt: str) -> tuple[bytes, str]:
     return to_json(meeting), f"{stem}.json"
 
 
-Parser = Callable[[bytes, str], list[Utterance]]
-
-
-def _formats_parser() -> Parser | None:
-    try:
-        from ingest.transcripts.formats import parse_transcript
-    except ImportError:  # the parser is not there yet: build utterances directly
-        return None
-
-    def parse(data: bytes, filename: str) -> list[Utterance]:
-        return list(parse_transcript(data, filename=filename).utterances)
-
-    return parse
-
-
-def direct_utterances(meeting: Meeting) -> list[Utterance]:
-    """Utterances straight from the JSON, for when no parser is available."""
-    return [
-        Utterance(speaker, text, start, end) for start, end, speaker, text in _timed(meeting.turns)
-    ]
+def _parse(data: bytes, filename: str) -> list[Utterance]:
+    return list(parse_transcript(data, filename=filename).utterances)
 
 
 # --------------------------------------------------------------------------- scoring
@@ -344,11 +326,6 @@ class StakeholderEvalReport:
         return all((figures[k] or 0.0) >= v for k, v in self.targets.items())
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _office_phrases(office: str) -> set[str]:
     """An office and its first department: "vice president of investor relations and
     corporate strategy" is stated by "vice president of investor relations"."""
@@ -373,7 +350,7 @@ def title_stated(truth: Truth, text: str) -> bool:
     if not truth.title:
         return False
     offices = title_offices(truth.title)
-    folded = _fold(text)
+    folded = fold(text)
     tokens = name_key(truth.name).split()
     needles = {name_key(truth.name)} | ({tokens[-1]} if len(tokens) > 1 else set())
     plain = re.sub(r"[^\w\s]", " ", folded)  # same length: offsets stay valid
@@ -381,7 +358,7 @@ def title_stated(truth: Truth, text: str) -> bool:
         for match in re.finditer(rf"\b{re.escape(needle)}\b", plain):
             begin = max(0, match.start() - STATED_WINDOW)
             window = text[begin : match.end() + STATED_WINDOW]
-            expanded = _fold(expand_abbreviations(window))
+            expanded = fold(expand_abbreviations(window))
             expanded = re.sub(r"\s+", " ", expanded)
             if any(_states(expanded, office) for office in offices):
                 return True
@@ -494,48 +471,39 @@ def run(data_dir: Path | None = None) -> StakeholderEvalReport:
     meetings = load_meetings(folder)
     if not meetings:
         raise FileNotFoundError(f"no earnings calls or committee meetings under {folder}")
-    parse = _formats_parser()
     rows: list[FileRow] = []
     position = {"earnings_calls": 0, "committee": 0}
     for meeting in meetings:
         fmt = FORMATS[position[meeting.dataset] % len(FORMATS)]
         position[meeting.dataset] += 1
-        utterances, note = _utterances(meeting, fmt, parse)
+        utterances, note = _utterances(meeting, fmt)
         detected = detect_stakeholders(
             utterances, meeting=meeting.file, organisation=meeting.organisation
         )
-        rows.append(score_file(meeting, fmt if parse else "direct", note, detected))
+        rows.append(score_file(meeting, fmt, note, detected))
     per_dataset = {
         name: aggregate([r for r in rows if r.dataset == name])
         for name in ("earnings_calls", "committee")
     }
     return StakeholderEvalReport(
         data_dir=str(folder),
-        parser="ingest.transcripts.formats.parse_transcript" if parse else "direct",
+        parser="ingest.transcripts.formats.parse_transcript",
         rows=tuple(rows),
         per_dataset=per_dataset,
         overall=aggregate(rows),
-        role_labelled=role_labelled(folder, parse),
+        role_labelled=role_labelled(folder),
     )
 
 
 ROLE_LABELLED = ("qmsum_ami_product", "qmsum_icsi_academic")
 
 
-def role_labelled(data_dir: Path, parse: Parser | None) -> RoleLabelled:
+def role_labelled(data_dir: Path) -> RoleLabelled:
     """Detect people in the role-labelled meetings (their original JSON): none should speak."""
     files = speakers = mentioned = 0
     for folder in ROLE_LABELLED:
         for path in sorted((data_dir / folder).glob("*.json")):
-            raw = path.read_bytes()
-            if parse is not None:
-                utterances = parse(raw, path.name)
-            else:
-                doc = json.loads(raw)
-                utterances = [
-                    Utterance(str(i["speaker"]), str(i.get("content") or ""))
-                    for i in doc["meeting_transcripts"]
-                ]
+            utterances = _parse(path.read_bytes(), path.name)
             people = detect_stakeholders(utterances, meeting=path.name, organisation=None)
             files += 1
             speakers += sum(1 for p in people if p.spoke)
@@ -543,11 +511,9 @@ def role_labelled(data_dir: Path, parse: Parser | None) -> RoleLabelled:
     return RoleLabelled(files, speakers, mentioned)
 
 
-def _utterances(meeting: Meeting, fmt: str, parse: Parser | None) -> tuple[list[Utterance], str]:
-    if parse is None:
-        return direct_utterances(meeting), "parser missing: utterances built from the JSON"
+def _utterances(meeting: Meeting, fmt: str) -> tuple[list[Utterance], str]:
     data, filename = convert(meeting, fmt)
-    utterances = parse(data, filename)
+    utterances = _parse(data, filename)
     spoken = _spoken(meeting.turns)
     labels = {speaker.strip() for speaker, _ in spoken}
     notes = []

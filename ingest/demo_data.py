@@ -18,18 +18,14 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from core.models.people import Role
+from planning.calculations import HealthBand, health_band
 
 Territory = Literal["VIC", "NZ", "WA", "SA", "Asia", "Guam"]
 Region = Literal["Australia+NZ", "Asia+Guam"]
 Segment = Literal["Enterprise", "Mid-Market", "Growth"]
-HealthBand = Literal["healthy", "at_risk", "critical"]
 
 AUS_NZ: Final[Region] = "Australia+NZ"
 ASIA_GUAM: Final[Region] = "Asia+Guam"
-
-# The same thresholds as the territory_performance view.
-HEALTHY_MIN: Final = 70
-AT_RISK_MIN: Final = 50
 
 FISCAL_YEAR: Final = 2026
 """The targets' fiscal year; fiscal years are calendar years (January-December)."""
@@ -83,10 +79,11 @@ class DemoClient:
 
     @property
     def band(self) -> HealthBand:
-        """Healthy (>= 70), at risk (50-69) or critical (< 50) at the anchor month."""
-        if self.health >= HEALTHY_MIN:
-            return "healthy"
-        return "at_risk" if self.health >= AT_RISK_MIN else "critical"
+        """Healthy (>= 70), at risk (50-69) or critical (< 50) at the anchor month
+        (:func:`planning.calculations.health_band`)."""
+        band = health_band(self.health)
+        assert band is not None  # only a missing score has no band
+        return band
 
 
 TRACEY = "tracey.bland@example.com"

@@ -30,8 +30,8 @@ from ingest.demo_data import (
     UTC_OFFSET_HOURS,
     DemoClient,
     DemoTarget,
-    HealthBand,
 )
+from planning.calculations import HealthBand
 
 SEED = 20_261_120
 HISTORY_MONTHS = 12
@@ -187,7 +187,8 @@ def _round_to(value: float, step: int) -> int:
     return round(value / step) * step
 
 
-def _month_start(anchor: date, months_back: int) -> date:
+def month_start(anchor: date, months_back: int) -> date:
+    """The first day of the month ``months_back`` months before ``anchor``'s month."""
     index = anchor.year * 12 + anchor.month - 1 - months_back
     return date(index // 12, index % 12 + 1, 1)
 
@@ -211,7 +212,7 @@ def _health_history(client: DemoClient, anchor: date) -> list[Reading]:
         nps = client.nps - client.nps_change * share + (rng.randint(-4, 4) if back else 0)
         arr = Decimal(_round_to(client.arr * (1 - growth * share), 1))
         readings.append(
-            Reading(_month_start(anchor, back), _clamp(health, 0, 100), _clamp(nps, -100, 100), arr)
+            Reading(month_start(anchor, back), _clamp(health, 0, 100), _clamp(nps, -100, 100), arr)
         )
     return readings
 
@@ -229,7 +230,7 @@ def _support_history(client: DemoClient, anchor: date) -> list[SupportMonth]:
         breaches = min(tickets, round(tickets * rate * rng.uniform(0.7, 1.3)))
         met = (Decimal(100) * (tickets - breaches) / tickets).quantize(Decimal("0.01"))
         p1_open = _p1_open(client.band, back, rng)
-        months.append(SupportMonth(_month_start(anchor, back), tickets, breaches, p1_open, met))
+        months.append(SupportMonth(month_start(anchor, back), tickets, breaches, p1_open, met))
     return months
 
 

@@ -15,9 +15,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.database import transaction
 from ingest.transcripts.formats import SUFFIXES, parse_transcript
-from ingest.transcripts.service import IngestReport, TranscriptIngestor, date_in_name
+from ingest.transcripts.service import IngestReport, TranscriptIngestor, date_in_name, ingest_one
 
 ANCHOR = date(2026, 11, 20)
 """The day the demo transcripts were written for."""
@@ -61,9 +60,13 @@ def ingest_demo_meetings(
     reports = []
     for demo in demo_transcripts(today):
         parsed = parse_transcript(demo.data, filename=demo.name)
-        with transaction(sessions) as session:
-            report = ingestor.ingest(
-                session, parsed, client=demo.client, held_on=demo.held_on, source_name=demo.name
-            )
+        report = ingest_one(
+            sessions,
+            ingestor,
+            parsed,
+            client=demo.client,
+            held_on=demo.held_on,
+            source_name=demo.name,
+        )
         reports.append(report)
     return reports

@@ -19,9 +19,9 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from core.bulk import copy_rows
+from ingest.demo_generate import month_start
 
 REGIONS: Final = ("North", "South", "East", "West", "Central")
-HORIZON_DAYS: Final = 90
 
 
 @dataclass(frozen=True)
@@ -33,15 +33,6 @@ class SimulatedPortfolio:
     owner_emails: list[str]
     outcomes: int
     churned: int
-
-
-def _month_starts(today: date, months: int) -> list[date]:
-    first = today.replace(day=1)
-    starts = []
-    for back in range(months - 1, -1, -1):
-        year, month = divmod(first.year * 12 + first.month - 1 - back, 12)
-        starts.append(date(year, month + 1, 1))
-    return starts
 
 
 def true_churn_logit(
@@ -98,7 +89,7 @@ def simulate_portfolio(
         ),
     )
     client_ids = ids(clients)
-    starts = _month_starts(today, months)
+    starts = [month_start(today, back) for back in range(months - 1, -1, -1)]
     # Per client: a starting level and a monthly drift, with noise around the line.
     health0 = rng.normal(72, 10, clients)
     drift = rng.normal(0, 1.2, clients)

@@ -1,9 +1,9 @@
-"""Alembic environment: runs on a connection handed in by ``core.schema``, or on a URL."""
+"""Alembic environment: runs on the connection ``core.schema`` hands in."""
 
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from core.models import Base
 from migrations.queue_objects import include_name
@@ -28,11 +28,4 @@ def _run(connection: object) -> None:
         context.run_migrations()
 
 
-connection = config.attributes.get("connection")
-if connection is not None:
-    _run(connection)
-else:
-    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
-    with engine.connect() as conn:
-        _run(conn)
-        conn.commit()
+_run(config.attributes["connection"])

@@ -11,7 +11,7 @@ import json
 from typing import Any, Final
 
 from core.models import BANDS
-from risk.digest import NOT_ENOUGH_DATA, SECTIONS, Digest, DigestItem
+from risk.digest import NOT_ENOUGH_DATA, RENEWAL_WINDOW_DAYS, SECTIONS, Digest, DigestItem
 
 DRAFT_INTERVENTION_ACTION: Final = "draft_intervention_plan"
 MAX_ITEMS: Final = 12
@@ -42,7 +42,7 @@ def _headline(item: DigestItem) -> str:
     )
     renewal = (
         f", renews in {item.days_to_renewal} days"
-        if item.days_to_renewal is not None and item.days_to_renewal <= 90
+        if item.days_to_renewal is not None and item.days_to_renewal <= RENEWAL_WINDOW_DAYS
         else ""
     )
     return f"{item.band} ({figure}{was}{renewal})"

@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from core.models import OPEN_STAGES, Client
+from core.models.meetings import CHAMPION_QUIET_DAYS
 from risk.features import ClientFeatures
 
 STALE_DAYS: Final = 120
@@ -26,7 +27,6 @@ HEALTH_TREND_DAYS: Final = 90
 NPS_TREND_DAYS: Final = 180
 ARR_TREND_DAYS: Final = 365
 ENGAGEMENT_DAYS: Final = 90
-QUIET_DAYS: Final = 90
 SPONSOR_CHANGE_DAYS: Final = 180
 
 # Titles that make a customer attendee an executive contact (besides the economic buyer role).
@@ -106,7 +106,7 @@ LEFT JOIN LATERAL (
 ) ex ON true
 LEFT JOIN LATERAL (
   SELECT (array_agg(p.name ORDER BY p.last))[1] AS name, min(p.last) AS last,
-         bool_or(p.last > t.d - {QUIET_DAYS}) AS recent
+         bool_or(p.last > t.d - {CHAMPION_QUIET_DAYS}) AS recent
   FROM (
     SELECT s.name, max(m.held_on) AS last
     FROM stakeholders s

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from planning.calculations import AT_RISK_FROM, HEALTHY_FROM
 from risk.features import ClientFeatures
 
 Test = Callable[[float], bool]
@@ -27,8 +28,14 @@ class Rule:
 
 
 RULES: Final[tuple[Rule, ...]] = (
-    Rule("health_score", "below 50 (critical)", 20, lambda v: v < 50),
-    Rule("health_score", "50-69 (at risk)", 10, lambda v: 50 <= v < 70),
+    # The health bands of planning.calculations.health_band.
+    Rule("health_score", f"below {AT_RISK_FROM} (critical)", 20, lambda v: v < AT_RISK_FROM),
+    Rule(
+        "health_score",
+        f"{AT_RISK_FROM}-{HEALTHY_FROM - 1} (at risk)",
+        10,
+        lambda v: AT_RISK_FROM <= v < HEALTHY_FROM,
+    ),
     Rule("health_change_90d", "fell by 10 points or more", 15, lambda v: v <= -10),
     Rule("health_change_90d", "fell by 5-9 points", 7, lambda v: -10 < v <= -5),
     Rule("nps", "below 0", 15, lambda v: v < 0),

@@ -47,7 +47,8 @@ MAX_ATTEMPTS: Final = 5
 
 class SlackRetry(BaseRetryStrategy):
     """Retry what may succeed later (rate limits, outages, dropped connections), with
-    exponential backoff: 10 s, 100 s, ~17 min, ~3 h; never a refused token or channel."""
+    exponential backoff: 10 s, 100 s, ~17 min, ~3 h, ~28 h (five retries after the first
+    run); never a refused token or channel."""
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
         """Retry retryable delivery errors and connection failures until attempts run out."""

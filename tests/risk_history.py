@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -91,8 +91,3 @@ def add_meeting_with(
         )
     session.flush()
     return meeting
-
-
-def months_before(day: date, months: int) -> date:
-    """Roughly ``months`` months before ``day`` (30-day months are precise enough here)."""
-    return day - timedelta(days=30 * months)

@@ -23,6 +23,7 @@ from core import schema
 from core.bootstrap import Database
 from core.database import make_engine, session_factory, transaction
 from core.settings import DatabaseSettings
+from scheduler.digest_jobs import MAX_ATTEMPTS, SlackRetry
 from scheduler.queue import (
     AlreadyEnqueued,
     conninfo,
@@ -32,6 +33,7 @@ from scheduler.queue import (
     run_worker,
     run_worker_async,
 )
+from scheduler.slack_delivery import DeliveryError
 from scheduler.tasks import ping
 
 FAILED_RUNS: list[int] = []
@@ -149,6 +151,40 @@ def test_the_retry_strategy_backs_off_exponentially() -> None:
         retry_at = decision.retry_at if decision else None
         waits.append(round((retry_at - before).total_seconds()) if retry_at else None)
     assert waits == [3, 9, 27, None]  # three retries, then the job is failed
+
+
+def _retry_wait(exception: BaseException, attempts: int) -> int | None:
+    """Seconds until SlackRetry retries a job that failed with ``exception`` (None: never)."""
+    job = Job(queue="default", lock=None, queueing_lock=None, task_name="t", attempts=attempts)
+    before = datetime.now(UTC)
+    decision = SlackRetry().get_retry_decision(exception=exception, job=job)
+    if decision is None:
+        return None
+    assert decision.retry_at is not None
+    return round((decision.retry_at - before).total_seconds())
+
+
+def _delivery_error(*, retryable: bool) -> DeliveryError:
+    slack_error = "ratelimited" if retryable else "channel_not_found"
+    return DeliveryError(
+        f"Slack said {slack_error}", slack_error=slack_error, destination="C1", retryable=retryable
+    )
+
+
+def test_slack_retry_backs_off_on_retryable_delivery_errors_until_attempts_run_out() -> None:
+    waits = [
+        _retry_wait(_delivery_error(retryable=True), attempts)
+        for attempts in range(MAX_ATTEMPTS + 1)
+    ]
+    assert waits == [10, 100, 1_000, 10_000, 100_000, None]
+
+
+def test_slack_retry_retries_connection_failures_but_not_refusals() -> None:
+    assert _retry_wait(ConnectionResetError("reset by peer"), 0) == 10
+    assert _retry_wait(OSError("network is unreachable"), 2) == 1_000
+    assert _retry_wait(OSError("network is unreachable"), MAX_ATTEMPTS) is None
+    assert _retry_wait(_delivery_error(retryable=False), 0) is None
+    assert _retry_wait(RuntimeError("a bug"), 0) is None
 
 
 def test_a_queueing_lock_refuses_a_second_job_while_the_first_waits(

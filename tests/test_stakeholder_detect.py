@@ -32,6 +32,7 @@ from ingest.stakeholders.titles import (
     title_offices,
     titles_match,
 )
+from ingest.transcripts.formats import parse_transcript, read_transcript
 from ingest.transcripts.model import Utterance
 
 U = Utterance
@@ -550,13 +551,12 @@ def demo_expectations() -> tuple[dict[str, str], dict[str, list[DemoPerson]]]:
 
 
 def test_demo_transcripts_match_the_readme() -> None:
-    formats = pytest.importorskip("ingest.transcripts.formats")
     clients, expected = demo_expectations()
     assert len(expected) == 7 and set(expected) <= set(clients)
     staff = sorted({p.name for people in expected.values() for p in people if p.side == "internal"})
     problems: list[str] = []
     for file, people in expected.items():
-        parsed = formats.read_transcript(DEMO / file)
+        parsed = read_transcript(DEMO / file)
         detected = detect_stakeholders(
             parsed.utterances, meeting=file, organisation=clients[file], internal_people=staff
         )
@@ -830,10 +830,9 @@ def test_eval_parsing_of_ground_truth() -> None:
 
 
 def test_eval_converters_round_trip() -> None:
-    formats = pytest.importorskip("ingest.transcripts.formats")
     turns = (("Dr Rachel Bowen", "Hello all.\nWe begin."), ("Sam Okafor", "Thanks <all> & more."))
     for writer in (stakeholder_eval.to_vtt, stakeholder_eval.to_srt, stakeholder_eval.to_text):
-        parsed = formats.parse_transcript(writer(turns))
+        parsed = parse_transcript(writer(turns))
         assert [u.speaker for u in parsed.utterances] == ["Dr Rachel Bowen", "Sam Okafor"]
         assert parsed.utterances[1].text == "Thanks <all> & more."
 

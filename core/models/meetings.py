@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
@@ -32,6 +32,10 @@ Side = Literal["customer", "internal", "third_party"]
 MeddpiccRole = Literal["economic_buyer", "champion", "decision_maker", "influencer", "blocker"]
 EvidenceKind = Literal["spoke", "mentioned", "title", "affiliation", "role"]
 StakeholderStatus = Literal["suggested", "accepted", "dismissed"]
+
+CHAMPION_QUIET_DAYS: Final = 90
+"""A champion not seen in a meeting for this many days has gone quiet: flagged among a
+client's stakeholder changes and counted by the churn-risk feature ``champion_quiet``."""
 
 _NOW = text("now()")
 

@@ -50,8 +50,10 @@ from typing import Literal
 from core.models.meetings import EvidenceKind, MeddpiccRole, Side
 from ingest.stakeholders.names import (
     HONORIFICS,
+    PARTICLES,
     POST_NOMINALS,
     clean_name,
+    fold,
     likely_same_in_meeting,
     looks_like_person,
     name_tokens,
@@ -67,6 +69,7 @@ from ingest.stakeholders.titles import (
     TitleRead,
     looks_like_title,
     normalise_title,
+    read_organisation,
     read_title,
     title_offices,
     tokenize,
@@ -223,8 +226,10 @@ _NON_NAME_WORDS = frozenset(
         "saturday", "sunday", "q&a",
     }
 )  # fmt: skip
+# Surname particles ("Floris van Dijkum"), longest first; each must be followed by a space.
+_PARTICLE_ALTERNATION = "|".join(sorted(map(re.escape, PARTICLES), key=lambda p: (-len(p), p)))
 _NAME_RE = re.compile(
-    r"[A-ZÀ-Þ][\w'\u2019-]*\.?(?:\s+(?:(?:van|von|de|der|den|da|di|du|la|le|del|bin)\s+)?"
+    rf"[A-ZÀ-Þ][\w'\u2019-]*\.?(?:\s+(?:(?:{_PARTICLE_ALTERNATION})\s+)?"
     r"[A-ZÀ-Þ][\w'\u2019-]*\.?){0,5}"
 )
 
@@ -336,18 +341,9 @@ _SELF_INTRO = re.compile(r"\b(?:I'm|I\u2019m|I am|[Mm]y name is|[Mm]y name's)\s+
 
 
 def _organisation_after(text: str) -> str | None:
-    """The capitalised organisation that opens ``text`` ("J.P. Morgan. Please..." ->
-    "J.P. Morgan", "Sidoti & Company", "Bank of America")."""
-    words: list[str] = []
-    for word in tokenize(text):
-        capitalised = word[:1].isupper() or word[:1].isdigit()
-        if capitalised or (words and word.casefold() in {"&", "of", "and", "the"}):
-            words.append(word)
-            continue
-        break
-    while words and words[-1].casefold() in {"of", "and", "&", "the"}:
-        words.pop()
-    return " ".join(words) or None
+    """The capitalised organisation that opens ``text`` ("Sidoti & Company", "Bank of
+    America", "3M"): :func:`~ingest.stakeholders.titles.read_organisation` with digits."""
+    return read_organisation(tokenize(text), digits=True)[0]
 
 
 def _question_intros(sentence: _Sentence) -> Iterator[_Intro]:
@@ -1461,9 +1457,7 @@ _ORG_SUFFIXES = frozenset(
 
 
 def _org_tokens(name: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", name.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    tokens = re.sub(r"[^\w\s&-]", " ", folded).replace("-", " ").split()
+    tokens = re.sub(r"[^\w\s&-]", " ", fold(name)).replace("-", " ").split()
     return [t for t in tokens if t not in _ORG_SUFFIXES]
 
 

@@ -221,15 +221,16 @@ def clean_name(raw: str) -> str:
     return split_label(raw)[0]
 
 
-def _fold(text: str) -> str:
-    """Casefold and strip accents."""
+def fold(text: str) -> str:
+    """Casefold and strip accents ("Zoë Müller" -> "zoe muller"): the one accent-folding
+    rule of names, organisations and the stakeholder evaluation."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def name_tokens(name: str) -> list[str]:
     """The comparison tokens of a name: folded, punctuation-free, middle initials dropped."""
-    folded = _fold(clean_name(name))
+    folded = fold(clean_name(name))
     folded = re.sub(r"['`]", "", folded)  # O'Regan -> oregan
     tokens = re.sub(r"[^\w\s]|_", " ", folded).split()
     if len(tokens) > 1:
@@ -267,8 +268,9 @@ def same_person(a: str, b: str) -> bool:
     True for equal keys; for a name whose tokens are within the other's with the same
     surname and a compatible first name ("Dr Rachel Bowen"/"Rachel Bowen", "Craig Schmidt"/
     "Craig Richard Schmidt", "Rich Hill"/"Richard Hill"); and for near-identical long names
-    (typos, difflib ratio >= 0.9). A single first name never matches here: use
-    :func:`resolve_reference` within one meeting.
+    (typos, difflib ratio >= 0.9). A single first name matches only the same single name,
+    never a full name ("Rachel"/"Rachel Bowen"): resolving it takes the meeting's participants
+    (:func:`resolve_reference`; the detector uses its own ``detect._resolve``).
     """
     ta, tb = name_tokens(a), name_tokens(b)
     if not ta or not tb:
@@ -350,12 +352,6 @@ def looks_like_person(label: str) -> bool:
     if not any(ch.isalpha() for ch in name):
         return False
     return _has_name_word(name)
-
-
-def surname(name: str) -> str:
-    """The last comparison token of a name ("" when there is none)."""
-    tokens = name_tokens(name)
-    return tokens[-1] if tokens else ""
 
 
 def pick_display_name(variants: Sequence[str]) -> str:

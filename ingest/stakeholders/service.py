@@ -20,15 +20,13 @@ from sqlalchemy.orm import Session
 
 from core.errors import NotFoundError
 from core.models import Client, Meeting, Stakeholder, StakeholderStatus, User
+from core.models.meetings import CHAMPION_QUIET_DAYS
 from ingest.stakeholders import repository as repo
 from ingest.stakeholders.detect import DetectedPerson, detect_stakeholders
 from ingest.stakeholders.names import name_key, same_person
 from ingest.stakeholders.repository import AppearanceRow, EvidenceRow
 from ingest.transcripts.model import Utterance
 from planning import directory_repository
-
-QUIET_DAYS = 90
-"""A champion not seen in a meeting for this long is flagged as gone quiet."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +162,7 @@ def stakeholder_changes(
     Only the client's side and third parties count: our own staff and dismissed suggestions
     are not stakeholders.
     """
-    quiet_since = today - timedelta(days=QUIET_DAYS)
+    quiet_since = today - timedelta(days=CHAMPION_QUIET_DAYS)
     since = since or quiet_since
     stakeholders = [
         s

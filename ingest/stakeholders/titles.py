@@ -296,12 +296,18 @@ def _next_entry_starts(tokens: list[str], j: int, is_known_name: Callable[[str],
     return _word_key(after) in _CLAUSE_WORDS and after not in {"and", "for", "of"}
 
 
-def _read_organisation(tokens: list[str], i: int) -> tuple[str | None, int]:
-    """Capitalised words from ``tokens[i]`` ("Bank of America", "J.P. Morgan")."""
+def read_organisation(
+    tokens: list[str], i: int = 0, *, digits: bool = False
+) -> tuple[str | None, int]:
+    """The capitalised words from ``tokens[i]`` ("Bank of America", "J.P. Morgan", "Sidoti &
+    Company") and the index after them. With ``digits``, words opening with a digit count as
+    capitalised ("3M", "58.com"): after "from"/"at" in an introduction they name a firm,
+    whereas inside a title they are not read as one."""
     words: list[str] = []
     while i < len(tokens):
         word = tokens[i]
-        if _is_capitalised(word) or (word.casefold() in {"of", "and", "&", "the"} and words):
+        capitalised = _is_capitalised(word) or (digits and word[:1].isdigit())
+        if capitalised or (word.casefold() in {"of", "and", "&", "the"} and words):
             words.append(word)
             i += 1
             continue
@@ -391,7 +397,7 @@ class _TitleReader:
         if key in {"and", "&"}:
             return self.step_and(word)
         if key in _AFFILIATION_WORDS:  # "Director of Nursing at Barwon Health"
-            self.organisation, self.i = _read_organisation(self.tokens, self.i + 1)
+            self.organisation, self.i = read_organisation(self.tokens, self.i + 1)
             return False
         if key in {"of", "for"} and self.parts[-1]:
             return self.step_of(word)
@@ -442,7 +448,7 @@ class _TitleReader:
         head = _canonical_office(" ".join(self.parts[-1]))
         if head in _TOP_OFFICES and _is_capitalised(self.peek()):
             # "principal of Cardiff and Vale College": the college is the organisation.
-            self.organisation, self.i = _read_organisation(self.tokens, self.i + 1)
+            self.organisation, self.i = read_organisation(self.tokens, self.i + 1)
             return False
         self.parts[-1].append(word)
         self.in_portfolio = 1
