@@ -32,6 +32,7 @@ from core.errors import ConflictError, NotFoundError, ValidationError
 from core.identity import Person
 from core.models import ApprovalRequest, GraphName, User
 from planning import directory, proposals
+from planning.records import PlanRecord
 from planning.service import PlanService
 
 
@@ -306,15 +307,7 @@ class ChaSen:
         if row is None:
             row = self._from_checkpoint(session, thread_id, interrupt_id)
         if row.status != "pending":
-            who = session.get(User, row.decided_by) if row.decided_by else None
-            raise ConflictError(
-                f"This decision was already made ({row.status}"
-                + (f" by {who.name}" if who else "")
-                + (f" at {row.decided_at:%Y-%m-%d %H:%M}" if row.decided_at else "")
-                + "); nothing was applied again",
-                status=row.status,
-                approval_id=row.id,
-            )
+            raise already_decided(session, row)
         config: Any = {"configurable": {"thread_id": thread_id}}
         if interrupt_id not in {i.id for i in self.graphs[row.graph].get_state(config).interrupts}:
             raise NotFoundError(f"no decision {interrupt_id} is waiting in thread {thread_id}")
@@ -341,17 +334,56 @@ class ChaSen:
     def _check_decision(
         session: Session, person: Person, row: ApprovalRequest, decision: HumanResponse
     ) -> None:
-        args = {k: v for k, v in row.action["args"].items() if k != "approval_id"}
-        proposal = None if row.kind == "plan_draft" else proposals.Proposal.model_validate(args)
-        plan_id = proposal.plan_id if proposal is not None else row.plan_id
-        plan = PlanService(session).get_plan(plan_id) if plan_id is not None else None
-        approvals.check_decider(session, person, row, plan)
+        proposal = _proposal_of(row)
+        approvals.check_decider(session, person, row, _plan_of(session, row, proposal))
         if decision.type != "edit":
             return
         if proposal is None:
             edited_sections(edited_args(decision))
         else:
             proposals.edited(proposal, edited_args(decision))
+
+
+def decision_for(session: Session, person: Person, approval_id: uuid.UUID) -> PendingDecision:
+    """The decision ``person`` is about to make (before opening an edit form, say): refused
+    when it names nothing (NotFoundError), was made (ConflictError) or is not theirs to make
+    (PermissionDeniedError)."""
+    row = approvals.get(session, approval_id)
+    if row is None:
+        raise NotFoundError(f"no decision {approval_id}")
+    if row.status != "pending":
+        raise already_decided(session, row)
+    approvals.check_decider(session, person, row, _plan_of(session, row, _proposal_of(row)))
+    return PendingDecision.of(row)
+
+
+def already_decided(session: Session, row: ApprovalRequest) -> ConflictError:
+    """The refusal of a second decision: who made the first one, and when."""
+    who = session.get(User, row.decided_by) if row.decided_by else None
+    return ConflictError(
+        f"This decision was already made ({row.status}"
+        + (f" by {who.name}" if who else "")
+        + (f" at {row.decided_at:%Y-%m-%d %H:%M}" if row.decided_at else "")
+        + "); nothing was applied again",
+        status=row.status,
+        approval_id=row.id,
+    )
+
+
+def _proposal_of(row: ApprovalRequest) -> proposals.Proposal | None:
+    """The chat proposal an approval decides (None for a plan draft)."""
+    if row.kind == "plan_draft":
+        return None
+    args = {k: v for k, v in row.action["args"].items() if k != "approval_id"}
+    return proposals.Proposal.model_validate(args)
+
+
+def _plan_of(
+    session: Session, row: ApprovalRequest, proposal: proposals.Proposal | None
+) -> PlanRecord | None:
+    """The plan a decision is about; None for the draft of a plan not created yet."""
+    plan_id = proposal.plan_id if proposal is not None else row.plan_id
+    return PlanService(session).get_plan(plan_id) if plan_id is not None else None
 
 
 def _approval_id(waiting: Interrupt) -> uuid.UUID:

@@ -15,6 +15,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from slack_bolt import App
 
 from agent.checkpoints import open_checkpointer
 from agent.runner import ChaSen
@@ -25,6 +26,7 @@ from api.routes import (
     dashboard,
     health,
     plans,
+    slack,
     streams,
     transcripts,
 )
@@ -34,6 +36,7 @@ from core.embedded import stop_embedded
 from core.logging import request_id as request_id_var
 from core.notifications import Listener
 from core.settings import Settings, get_settings
+from slack_app.app import create_bolt_app
 
 log = logging.getLogger("chasen.api")
 
@@ -47,6 +50,14 @@ def body_limit(request: Request, settings: Settings) -> int:
     if request.method == "POST" and request.url.path.rstrip("/") == "/transcripts":
         return max(settings.api.max_body_bytes, settings.transcripts.max_bytes + MULTIPART_OVERHEAD)
     return settings.api.max_body_bytes
+
+
+def slack_app_for(database: Database, settings: Settings) -> App | None:
+    """The Slack app when a bot token and a signing secret are set; None (Slack off) else."""
+    secret = settings.slack.signing_secret
+    if not settings.slack.configured or secret is None or not secret.get_secret_value():
+        return None
+    return create_bolt_app(database, settings.slack)
 
 
 def create_app(database: Database | None = None, settings: Settings | None = None) -> FastAPI:
@@ -73,6 +84,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
             app.state.settings = settings
             app.state.chasen = ChaSen(db, checkpointer)
             app.state.listener = listener
+            app.state.slack = slack_app_for(db, settings)
             yield
 
     app = FastAPI(
@@ -132,12 +144,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         request_id_var.reset(token)
         return response
 
-    app.include_router(health.router)
-    app.include_router(plans.router)
-    app.include_router(collaboration.router)
-    app.include_router(agent.router)
-    app.include_router(streams.router)
-    app.include_router(dashboard.router)
-    app.include_router(transcripts.router)
+    for module in (health, plans, collaboration, agent, streams, dashboard, slack, transcripts):
+        app.include_router(module.router)
     observability.install(app)
     return app

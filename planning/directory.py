@@ -64,6 +64,18 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return repo.user_by_email(session, email.strip().lower())
 
 
+def find_user_by_slack_id(session: Session, slack_user_id: str) -> User | None:
+    """The user linked to this Slack member id, if any."""
+    return repo.user_by_slack_id(session, slack_user_id)
+
+
+def link_slack_user(session: Session, user: User, slack_user_id: str) -> None:
+    """Remember that ``user`` is this Slack member; a user keeps the first link made."""
+    if user.slack_user_id is None and repo.user_by_slack_id(session, slack_user_id) is None:
+        user.slack_user_id = slack_user_id
+        session.flush()
+
+
 def get_user_by_email(session: Session, email: str) -> User:
     """The user with this e-mail (any case); NotFoundError otherwise."""
     user = find_user_by_email(session, email)

@@ -15,8 +15,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Final
 
-from procrastinate import BaseRetryStrategy, JobContext, RetryDecision
-from procrastinate.jobs import Job
+from procrastinate import JobContext
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.database import transaction
@@ -37,25 +36,13 @@ from risk.schedules import (
 )
 from risk.scoring import score_portfolio
 from scheduler.queue import job_database, job_pending, queue
-from scheduler.slack_delivery import DeliveryError, SlackPoster, poster_from_settings
+from scheduler.slack_delivery import DeliveryError, SlackPoster, SlackRetry, poster_from_settings
 
 DIGEST_TICK_CRON: Final = "*/10 * * * *"
 SCORING_CRON: Final = "0 4 * * *"
 """Every client is re-scored daily at 04:00 UTC, before the morning's digests."""
 MAX_ATTEMPTS: Final = 5
-
-
-class SlackRetry(BaseRetryStrategy):
-    """Retry what may succeed later (rate limits, outages, dropped connections), with
-    exponential backoff: 10 s, 100 s, ~17 min, ~3 h, ~28 h (five retries after the first
-    run); never a refused token or channel."""
-
-    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
-        """Retry retryable delivery errors and connection failures until attempts run out."""
-        retryable = isinstance(exception, DeliveryError) and exception.retryable
-        if not (retryable or isinstance(exception, OSError)) or job.attempts >= MAX_ATTEMPTS:
-            return None
-        return RetryDecision(retry_in={"seconds": 10 ** (job.attempts + 1)})
+"""A digest that Slack did not take is tried again up to five times (see SlackRetry)."""
 
 
 def due_digests(sessions: sessionmaker[Session], now: datetime) -> list[tuple[uuid.UUID, datetime]]:
@@ -160,7 +147,7 @@ async def digest_tick(context: JobContext, timestamp: int) -> int:
     return queued
 
 
-@queue.task(name="risk.send_digest", pass_context=True, retry=SlackRetry())
+@queue.task(name="risk.send_digest", pass_context=True, retry=SlackRetry(MAX_ATTEMPTS))
 def send_digest(context: JobContext, schedule_id: str, period_end: str) -> str:
     """Send one schedule's digest for the period ending at ``period_end`` (ISO time)."""
     database = job_database(context)

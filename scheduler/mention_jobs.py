@@ -21,9 +21,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Final
 
-from procrastinate import BaseRetryStrategy, JobContext, RetryDecision
-from procrastinate.jobs import Job
-from sqlalchemy.exc import OperationalError
+from procrastinate import JobContext
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.database import transaction
@@ -36,7 +34,7 @@ from planning.permissions import can_view_plan
 from planning.records import PlanRecord
 from planning.service import PlanService
 from scheduler.queue import defer_in_transaction, job_database, queue
-from scheduler.slack_delivery import DeliveryError, SlackPoster, poster_from_settings
+from scheduler.slack_delivery import SlackPoster, SlackRetry, poster_from_settings
 
 TASK_NAME: Final = "notify_comment_mention"
 MAX_RETRIES: Final = 3
@@ -44,20 +42,6 @@ MAX_RETRIES: Final = 3
 EXCERPT_CHARS: Final = 300
 
 log = logging.getLogger("chasen.scheduler.mentions")
-
-
-class MentionRetry(BaseRetryStrategy):
-    """Retry what may succeed later (Slack outages and rate limits, dropped connections,
-    the database going away), with exponential backoff; never a refused token or user."""
-
-    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
-        """Retry passing failures until the retries run out."""
-        passing = (isinstance(exception, DeliveryError) and exception.retryable) or isinstance(
-            exception, OSError | OperationalError
-        )
-        if not passing or job.attempts >= MAX_RETRIES:
-            return None
-        return RetryDecision(retry_in={"seconds": 10 ** (job.attempts + 1)})
 
 
 @dataclass(frozen=True)
@@ -215,7 +199,7 @@ def deliver_mention(
     return "sent"
 
 
-@queue.task(name=TASK_NAME, pass_context=True, retry=MentionRetry())
+@queue.task(name=TASK_NAME, pass_context=True, retry=SlackRetry(MAX_RETRIES))
 def notify_mention(context: JobContext, comment_id: str, user_id: str) -> str:
     """Tell one person in Slack that a comment mentions them (see :func:`deliver_mention`)."""
     database = job_database(context)

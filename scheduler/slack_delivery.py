@@ -21,6 +21,8 @@ from http.client import RemoteDisconnected
 from typing import Any
 from urllib.error import URLError
 
+from procrastinate import BaseRetryStrategy, RetryDecision
+from procrastinate.jobs import Job
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import RetryHandler
@@ -33,6 +35,8 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy.exc import OperationalError
 
 from core.errors import ChaSenError, ConfigurationError
 from core.settings import SlackSettings, get_settings
@@ -79,6 +83,26 @@ class DeliveryError(ChaSenError):
         self.destination = destination
         self.retryable = retryable
         self.posted = posted
+
+
+class SlackRetry(BaseRetryStrategy):
+    """A job's retries after what may pass: Slack's rate limits and outages, dropped
+    connections, the database going away; never a refused token, channel or user.
+
+    Waits grow tenfold: 10 s, 100 s, ~17 min, ~3 h, ~28 h, up to ``max_retries`` retries.
+    """
+
+    def __init__(self, max_retries: int) -> None:
+        self.max_retries = max_retries
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        """Retry passing failures until the retries run out."""
+        passing = (isinstance(exception, DeliveryError) and exception.retryable) or isinstance(
+            exception, OSError | OperationalError
+        )
+        if not passing or job.attempts >= self.max_retries:
+            return None
+        return RetryDecision(retry_in={"seconds": 10 ** (job.attempts + 1)})
 
 
 class _AnyServerErrorRetryHandler(ServerErrorRetryHandler):
@@ -134,13 +158,13 @@ class SlackPoster:
 
     def check(self) -> dict[str, Any]:
         """Ask Slack who the token belongs to (``auth.test``); a bad token raises."""
-        return self._call("auth.test", "(token)", lambda: self.client.auth_test().data)
+        return self.call("auth.test", "(token)", lambda: self.client.auth_test().data)
 
     def conversation_for(self, destination: str) -> str:
         """The conversation to post to: a user id's DM (opened if need be), else as given."""
         if not _USER_ID.match(destination):
             return destination
-        data = self._call(
+        data = self.call(
             "conversations.open",
             destination,
             lambda: self.client.conversations_open(users=destination).data,
@@ -155,17 +179,23 @@ class SlackPoster:
         blocks: list[dict[str, Any]] | None,
         image_png: bytes | None = None,
         image_title: str = "",
+        thread_ts: str | None = None,
     ) -> PostedMessage:
         """Post ``text`` and ``blocks`` to a channel (id or name) or a user (``U…``/``W…``).
 
         ``text`` is the notification and screen-reader fallback of the blocks. With
-        ``image_png`` the image is uploaded into the message's thread.
+        ``image_png`` the image is uploaded into the message's thread; with ``thread_ts`` the
+        message is a reply in that thread.
         """
         channel = self.conversation_for(destination)
-        data = self._call(
+        data = self.call(
             "chat.postMessage",
             destination,
-            lambda: self.client.chat_postMessage(channel=channel, text=text, blocks=blocks).data,
+            lambda: (
+                self.client.chat_postMessage(
+                    channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
+                ).data
+            ),
         )
         # Slack answers with the channel's id even when it was addressed by name.
         posted = PostedMessage(channel=str(data["channel"]), ts=str(data["ts"]))
@@ -177,9 +207,49 @@ class SlackPoster:
             error.posted = posted
             raise
 
+    def update(
+        self, posted: PostedMessage, *, text: str, blocks: list[dict[str, Any]] | None
+    ) -> PostedMessage:
+        """Replace the text and blocks of a message ChaSen posted (``chat.update``)."""
+        self.call(
+            "chat.update",
+            posted.channel,
+            lambda: (
+                self.client.chat_update(
+                    channel=posted.channel, ts=posted.ts, text=text, blocks=blocks
+                ).data
+            ),
+        )
+        return posted
+
+    def respond(self, response_url: str, *, text: str, blocks: list[dict[str, Any]] | None) -> None:
+        """Answer a command or click privately, through the ``response_url`` Slack gave it."""
+        hook = WebhookClient(
+            response_url, timeout=self.client.timeout, retry_handlers=self.client.retry_handlers
+        )
+        try:
+            response = hook.send(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            )
+        except (SlackClientError, OSError) as exc:
+            raise DeliveryError(
+                f"Slack response_url failed: connection_error ({exc})",
+                slack_error="connection_error",
+                destination="response_url",
+                retryable=True,
+            ) from exc
+        if response.status_code != 200:
+            status = response.status_code
+            raise DeliveryError(
+                f"Slack response_url failed: http_{status} {response.body[:100]}",
+                slack_error=f"http_{status}",
+                destination="response_url",
+                retryable=status == 429 or status >= 500,
+            )
+
     def upload_image(self, posted: PostedMessage, image_png: bytes, *, title: str) -> PostedMessage:
         """Upload a PNG into the thread of ``posted``; the result carries its file id."""
-        data = self._call(
+        data = self.call(
             "files.upload",
             posted.channel,
             lambda: (
@@ -194,9 +264,10 @@ class SlackPoster:
         )
         return PostedMessage(channel=posted.channel, ts=posted.ts, file_id=str(data["file"]["id"]))
 
-    def _call(
+    def call(
         self, method: str, destination: str, call: Callable[[], dict[str, Any] | bytes]
     ) -> dict[str, Any]:
+        """Run one Web API call; its failures become one :class:`DeliveryError`."""
         try:
             data = call()
         except SlackApiError as exc:

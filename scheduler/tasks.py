@@ -15,6 +15,7 @@ TASK_MODULES: tuple[str, ...] = (
     "scheduler.digest_jobs",
     "scheduler.ingest_jobs",
     "scheduler.mention_jobs",
+    "slack_app.jobs",
 )
 
 

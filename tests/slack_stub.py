@@ -54,6 +54,10 @@ class SlackStub:
     uploads: dict[str, bytes] = field(default_factory=dict)
     messages: list[dict[str, Any]] = field(default_factory=list)
     """Messages accepted by ``chat.postMessage`` (channel id, ts, text, blocks)."""
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Members ``users.info`` knows: id -> {"email": ..., "is_bot": ...}."""
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    """What was sent to a ``response_url`` (``{url id}`` under ``/respond/``)."""
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     _counter: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -103,7 +107,26 @@ def channel_id(name: str) -> str:
 
 def _answer(stub: SlackStub, method: str, params: dict[str, Any]) -> dict[str, Any]:
     if method == "auth.test":
-        return {"ok": True, "team": "ChaSen Test", "team_id": "T0TEST", "user_id": "U0BOT"}
+        return {
+            "ok": True, "team": "ChaSen Test", "team_id": "T0TEST", "user_id": "U0BOT",
+            "bot_id": "B0BOT",
+        }  # fmt: skip
+    if method == "chat.update":
+        for message in stub.messages:
+            if message["channel"] == params["channel"] and message["ts"] == params["ts"]:
+                message.update({k: v for k, v in params.items() if k in ("text", "blocks")})
+                return {"ok": True, "channel": params["channel"], "ts": params["ts"]}
+        return {"ok": False, "error": "message_not_found"}
+    if method == "users.info":
+        user = stub.users.get(str(params["user"]))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        profile = {"email": user["email"]} if user.get("email") else {}
+        return {"ok": True, "user": {"id": params["user"], "is_bot": bool(user.get("is_bot")),
+                                     "profile": profile}}  # fmt: skip
+    if method in ("views.open", "views.publish"):
+        view = params["view"] if isinstance(params["view"], dict) else json.loads(params["view"])
+        return {"ok": True, "view": {**view, "id": f"V{stub.next_id():08d}", "hash": "h1"}}
     if method == "conversations.open":
         user = str(params["users"]).split(",")[0]
         return {"ok": True, "channel": {"id": "D" + user[1:]}}
@@ -127,9 +150,27 @@ def _handler(stub: SlackStub) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
+        def do_GET(self) -> None:
+            # slack_sdk sends a few read methods (users.info) as GET with a query string.
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            method, _, query = self.path.split("/api/", 1)[-1].partition("?")
+            params = dict(parse_qsl(query, keep_blank_values=True))
+            stub.calls.append(SlackCall(method, params, headers, b""))
+            self._reply(method, params, headers)
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             headers = {key.lower(): value for key, value in self.headers.items()}
+            if self.path.startswith("/respond/"):
+                sent = json.loads(body)
+                stub.calls.append(SlackCall("respond", sent, headers, body))
+                fault = stub.take_fault("respond")
+                if fault is not None:
+                    self._send(fault.status, b"trouble", "text/plain")
+                    return
+                stub.responses.append({"url": self.path, **sent})
+                self._send(200, b"ok", "text/plain")
+                return
             if self.path.startswith("/upload/"):
                 file_id = self.path.rsplit("/", 1)[-1]
                 stub.calls.append(SlackCall("upload", {"file_id": file_id}, headers, body))
@@ -195,3 +236,8 @@ def running_slack_stub() -> Iterator[SlackStub]:
     with serving(_handler(stub)) as address:
         stub.api_url = f"{address}/api/"
         yield stub
+
+
+def response_url(stub: SlackStub, name: str) -> str:
+    """A ``response_url`` on the stub for a command or click (``name`` tells them apart)."""
+    return stub.api_url.replace("/api/", f"/respond/{name}")

@@ -23,7 +23,7 @@ from core import schema
 from core.bootstrap import Database
 from core.database import make_engine, session_factory, transaction
 from core.settings import DatabaseSettings
-from scheduler.digest_jobs import MAX_ATTEMPTS, SlackRetry
+from scheduler.digest_jobs import MAX_ATTEMPTS
 from scheduler.queue import (
     AlreadyEnqueued,
     conninfo,
@@ -33,7 +33,7 @@ from scheduler.queue import (
     run_worker,
     run_worker_async,
 )
-from scheduler.slack_delivery import DeliveryError
+from scheduler.slack_delivery import DeliveryError, SlackRetry
 from scheduler.tasks import ping
 
 FAILED_RUNS: list[int] = []
@@ -157,7 +157,7 @@ def _retry_wait(exception: BaseException, attempts: int) -> int | None:
     """Seconds until SlackRetry retries a job that failed with ``exception`` (None: never)."""
     job = Job(queue="default", lock=None, queueing_lock=None, task_name="t", attempts=attempts)
     before = datetime.now(UTC)
-    decision = SlackRetry().get_retry_decision(exception=exception, job=job)
+    decision = SlackRetry(MAX_ATTEMPTS).get_retry_decision(exception=exception, job=job)
     if decision is None:
         return None
     assert decision.retry_at is not None

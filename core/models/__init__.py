@@ -56,6 +56,7 @@ from core.models.risk import (
     RiskModel,
     RiskPrediction,
 )
+from core.models.slack import SlackEvent, SlackEventKind, SlackEventStatus
 from core.models.uploads import TranscriptUpload, UploadStatus
 
 __all__ = [
@@ -100,6 +101,9 @@ __all__ = [
     "Role",
     "RunStatus",
     "Side",
+    "SlackEvent",
+    "SlackEventKind",
+    "SlackEventStatus",
     "Stage",
     "Stakeholder",
     "StakeholderAppearance",

@@ -1,0 +1,18 @@
+"""One ChaSen thread per Slack thread, so that a follow-up in the thread keeps its context."""
+
+from __future__ import annotations
+
+import uuid
+
+_NAMESPACE = uuid.UUID("2b8f0c7e-6d1a-5e3b-9c4f-7a0e1d2c3b4a")
+
+
+def agent_thread_id(team: str, channel: str, thread_ts: str, member: str | None = None) -> str:
+    """The agent thread of a Slack thread: the same ids give the same thread, always.
+
+    ``member`` makes a thread of that person's own within the Slack thread: a conversation
+    keeps what its starter may see, so someone else who joins the Slack thread talks to
+    ChaSen in a thread of theirs.
+    """
+    key = f"{team}:{channel}:{thread_ts}" + (f":{member}" if member else "")
+    return f"slack-{uuid.uuid5(_NAMESPACE, key)}"
