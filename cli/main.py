@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from cli import agent, db, demo, digest, people, plans, serve, transcripts, worker
+from cli import agent, db, demo, digest, people, plans, serve, slack, transcripts, worker
 from cli import risk as risk_cli
 from cli.output import errors
 from core.errors import (
@@ -46,6 +46,7 @@ app.command("approvals")(agent.approvals_command)
 app.command("decide")(agent.decide_command)
 app.command("serve")(serve.serve_command)
 app.command("token")(serve.token_command)
+app.command("slack")(slack.slack_command)
 
 # Exit codes by error kind, so scripts can tell them apart (2 is click's usage error).
 EXIT_CODES: list[tuple[type[ChaSenError], int]] = [

@@ -108,6 +108,9 @@ class SlackSettings(BaseSettings):
     signing_secret: SecretStr | None = Field(
         default=None, description="Verifies that requests to the Slack app come from Slack."
     )
+    app_token: SecretStr | None = Field(
+        default=None, description="App-level token (xapp-...) for Socket Mode (chasen slack)."
+    )
     api_url: str = Field(
         default="https://slack.com/api/",
         description="Base URL of the Slack Web API (tests point it at a local mock).",

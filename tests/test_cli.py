@@ -455,3 +455,10 @@ def test_token_is_signed_for_the_user(cli: Cli) -> None:
     assert 0 < claims["exp"] - claims["iat"] <= 120
     unknown = cli("token", "--user", "nobody@example.com", CHASEN_API_JWT_SECRET=secret)
     assert "nobody" in assert_failed_cleanly(unknown, 3)
+
+
+def test_slack_points_to_http_mode_and_socket_mode_needs_an_app_token(cli: Cli) -> None:
+    http = assert_failed_cleanly(cli("slack"), 9)
+    assert "/slack/events" in http and "--socket" in http
+    socket = assert_failed_cleanly(cli("slack", "--socket", SLACK_APP_TOKEN=""), 9)
+    assert "SLACK_APP_TOKEN" in socket and "xapp-" in socket
