@@ -45,9 +45,9 @@ def slack_command(
     with database() as db:
         app = create_bolt_app(db, settings, socket_mode=True)
         handler = SocketModeHandler(app, settings.app_token.get_secret_value())
-        handler.connect()  # Slack's events arrive on the handler's own threads
+        handler.connect()  # type: ignore[no-untyped-call]  # events arrive on its own threads
         errors.print(f"Slack app connected over Socket Mode on {db.describe()}; Ctrl-C to stop.")
         try:
             run_worker(db, queues=[QUEUE], concurrency=concurrency, wait=True)
         finally:
-            handler.close()
+            handler.close()  # type: ignore[no-untyped-call]
