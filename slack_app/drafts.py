@@ -8,11 +8,13 @@ the draft's proposal, with the buttons to accept, edit or reject it.
 from __future__ import annotations
 
 import json
+import uuid
 
 from agent.state import DraftInput
 from core.database import transaction
 from core.errors import ChaSenError
 from core.identity import Person
+from planning.permissions import client_in_reach
 from scheduler.slack_delivery import PostedMessage
 from slack_app import replies
 from slack_app.blocks import error_message, working_message
@@ -52,12 +54,14 @@ def draft_intervention(work: Work) -> None:
         return
     request = DraftInput(client=client_id)
     try:
+        with work.sessions() as session:
+            name = client_in_reach(session, who.person, uuid.UUID(client_id)).name
         work.chasen().check_draft(who.person, request)
     except ChaSenError as error:
         work.send([replies.respond(body["response_url"], error_message(error.message))])
         return
     status = work.working(
-        channel, working_message(f"Drafting an intervention plan for {who.person.name}…"), thread_ts
+        channel, working_message(f"Drafting an intervention plan for {name}…"), thread_ts
     )
     _draft(work, who.person, request, status, thread_ts=thread_ts)
 

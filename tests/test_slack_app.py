@@ -453,6 +453,29 @@ def test_the_digest_button_drafts_an_intervention_plan_in_the_digest_thread(
     [proposal] = stub.messages
     assert (proposal["channel"], proposal["thread_ts"]) == (digest["channel"], digest["ts"])
     assert ACCEPT in buttons(proposal)
+    [status] = stub.calls_to("chat.postMessage")
+    assert "Barwon Health" in json.dumps(status.params)
+
+
+def test_the_digest_button_refuses_a_client_out_of_reach_privately(
+    slack: TestClient, queue_database: Database, stub: SlackStub
+) -> None:
+    barwon = client(queue_database.sessions, "Barwon Health")
+    body = action_body(
+        LAURA_SLACK,  # SA's CSE: Barwon Health is in VIC
+        DRAFT_INTERVENTION_ACTION,
+        json.dumps({"client_id": str(barwon.id), "period_end": "2026-11-20T00:00:00+00:00"}),
+        channel="C0DIGEST",
+        message_ts="1700000500.000002",
+        response_url=response_url(stub, "d2"),
+    )
+    send_form(slack, body)
+    work(queue_database)
+
+    assert stub.messages == []
+    [refusal] = stub.responses
+    assert "cannot see barwon health" in json.dumps(refusal).lower()
+    assert count(queue_database.sessions, select(func.count()).select_from(AgentRun)) == 0
 
 
 def test_the_app_home_shows_my_plans_and_what_waits_for_me(
