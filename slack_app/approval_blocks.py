@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent.runner import PendingDecision
+from slack_app.blocks import context_block, escape, section_block, shorten
 from slack_app.edit_modal import MAX_TEXT, editable, plan_label, proposed_changes
 from slack_app.messages import Message
 
@@ -70,8 +71,8 @@ def proposal_message(decision: PendingDecision) -> Message:
     }
     buttons.append(reject)
     actions = {"type": "actions", "block_id": f"approval:{value}", "elements": buttons}
-    head = [_section(f"*{escape(_clip(summary(decision), 2000))}*")]
-    tail = [_context(escape(_facts(decision))), actions]
+    head = [section_block(f"*{escape(shorten(summary(decision), 2000))}*")]
+    tail = [context_block(escape(_facts(decision))), actions]
     changes = _change_blocks(readable_changes(decision), _MAX_BLOCKS - len(head) - len(tail))
     return Message(
         text=escape(_one_line(f"ChaSen proposes: {summary(decision)}", 300)),
@@ -95,10 +96,10 @@ def decided_message(
     if decided_at.tzinfo is not None:
         decided_at = decided_at.astimezone(UTC)
     when = decided_at.strftime("%Y-%m-%d %H:%M UTC")
-    head = [_section(f"*{escape(_clip(summary(decision), 2000))}*")]
-    tail = [_context(f"{emoji} {verb} by {escape(decided_by)} · {when}")]
+    head = [section_block(f"*{escape(shorten(summary(decision), 2000))}*")]
+    tail = [context_block(f"{emoji} {verb} by {escape(decided_by)} · {when}")]
     if outcome.strip():
-        tail.append(_section(escape(_clip(outcome.strip(), MAX_TEXT - 100))))
+        tail.append(section_block(escape(shorten(outcome.strip(), MAX_TEXT - 100))))
     changes = _change_blocks(readable_changes(decision), _MAX_BLOCKS - len(head) - len(tail))
     return Message(
         text=escape(_one_line(f"{verb} by {decided_by}: {summary(decision)}", 300)),
@@ -141,11 +142,6 @@ def summary(decision: PendingDecision) -> str:
     return re.split(r": (?=(?:add|remove|replace) )", text, maxsplit=1)[0]
 
 
-def escape(text: str) -> str:
-    """Text made safe for Slack mrkdwn (``&``, ``<`` and ``>`` escaped)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _facts(decision: PendingDecision) -> str:
     args = decision.args
     label = plan_label(decision)
@@ -165,7 +161,7 @@ def _facts(decision: PendingDecision) -> str:
             facts.append(f"{args['section']} section")
         if args.get("expected_version") is not None:
             facts.append(f"plan version {args['expected_version']}")
-    return _clip(" · ".join(facts), MAX_TEXT - 200)
+    return shorten(" · ".join(facts), MAX_TEXT - 200)
 
 
 def _section_lines(args: dict[str, Any]) -> list[str]:
@@ -200,7 +196,7 @@ def _section_lines(args: dict[str, Any]) -> list[str]:
             what = _words(field) if field else "whole item"
             edits[key].append(f"{what} {_show(before)} → {_show(after)}")
     return [
-        e if isinstance(e, str) else f"{heads[e]}: {_clip('; '.join(edits[e]), 1500)}"
+        e if isinstance(e, str) else f"{heads[e]}: {shorten('; '.join(edits[e]), 1500)}"
         for e in entries
     ]
 
@@ -219,7 +215,7 @@ def _name(item: Any, item_id: str) -> str:
         name = item.get("title") or item.get("name") or item.get("id") or item_id
     else:
         name = item_id
-    return f"“{_clip(_one_line(str(name), 150), 150)}”"
+    return f"“{shorten(_one_line(str(name), 150), 150)}”"
 
 
 def _details(item: Any) -> str:
@@ -241,16 +237,16 @@ def _show(value: Any) -> str:
     if isinstance(value, bool | int | float):
         return _plain_value(value)
     if isinstance(value, str):
-        return f"“{_clip(_one_line(value), 150)}”"
+        return f"“{shorten(_one_line(value), 150)}”"
     if isinstance(value, dict):
         name = value.get("title") or value.get("name")
         if name:
-            return f"“{_clip(_one_line(str(name)), 150)}”"
+            return f"“{shorten(_one_line(str(name)), 150)}”"
         shown = ", ".join(f"{_words(str(k))} {_plain_value(v)}" for k, v in value.items())
-        return _clip(_one_line(shown), 150)
+        return shorten(_one_line(shown), 150)
     if isinstance(value, list):
         return _count(len(value), "item")
-    return _clip(_one_line(str(value)), 150)
+    return shorten(_one_line(str(value)), 150)
 
 
 def _plain_value(value: Any) -> str:
@@ -262,14 +258,14 @@ def _plain_value(value: Any) -> str:
         return str(int(value))
     if isinstance(value, dict | list):
         return _count(len(value), "item") if isinstance(value, list) else "…"
-    return _clip(_one_line(str(value).replace("_", " ")), 150)
+    return shorten(_one_line(str(value).replace("_", " ")), 150)
 
 
 def _change_blocks(lines: list[str], room: int) -> list[dict[str, Any]]:
     """The lines as mrkdwn sections of at most 3000 characters, in at most ``room`` blocks."""
     texts: list[str] = []
     current = ""
-    for line in (escape(_clip(ln, 1500)) for ln in lines):
+    for line in (escape(shorten(ln, 1500)) for ln in lines):
         if current and len(current) + 1 + len(line) > MAX_TEXT:
             texts.append(current)
             current = line
@@ -279,7 +275,7 @@ def _change_blocks(lines: list[str], room: int) -> list[dict[str, Any]]:
         texts.append(current)
     if len(texts) > room:
         texts = [*texts[: room - 1], "…and more changes than a message can show"]
-    return [_section(t) for t in texts]
+    return [section_block(t) for t in texts]
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
@@ -292,21 +288,6 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
     if style:
         button["style"] = style
     return button
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _fit(text)}}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(text)}]}
-
-
-def _fit(mrkdwn: str) -> str:
-    """Escaped text cut to Slack's limit without splitting an ``&amp;``-style entity."""
-    if len(mrkdwn) <= MAX_TEXT:
-        return mrkdwn
-    return re.sub(r"&[a-z]{0,3}$", "", mrkdwn[: MAX_TEXT - 1]) + "…"
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -323,8 +304,4 @@ def _count(n: int, noun: str) -> str:
 
 def _one_line(text: str, limit: int | None = None) -> str:
     flat = " ".join(text.split())
-    return _clip(flat, limit) if limit else flat
-
-
-def _clip(text: str, limit: int = 150) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(flat, limit) if limit else flat

@@ -28,7 +28,8 @@ from slack_app import received
 from slack_app.approval_blocks import ACCEPT, EDIT, REJECT
 from slack_app.blocks import error_message, unknown_user_message
 from slack_app.commands import help_message, parse_command
-from slack_app.edit_modal import EDIT_CALLBACK, FormErrors, edit_view, edited_args
+from slack_app.edit_modal import EDIT_CALLBACK, edit_view
+from slack_app.edit_values import FormErrors, edited_args
 from slack_app.identity import identify
 
 log = logging.getLogger("chasen.slack")

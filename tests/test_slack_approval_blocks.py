@@ -21,7 +21,8 @@ from slack_app.approval_blocks import (
     proposal_message,
     readable_changes,
 )
-from slack_app.edit_modal import EDIT_CALLBACK, FormErrors, edit_view, editable, edited_args
+from slack_app.edit_modal import EDIT_CALLBACK, edit_view, editable
+from slack_app.edit_values import FormErrors, edited_args
 from slack_app.messages import Message
 
 PLUS, MINUS = "\N{HEAVY PLUS SIGN}", "\N{HEAVY MINUS SIGN}"
