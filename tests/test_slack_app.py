@@ -434,24 +434,34 @@ def test_slash_risk_answers_privately_with_the_persons_view(
     assert "cannot see singhealth" in refused
 
 
+DIGEST = {"channel": "C0DIGEST", "ts": "1700000500.000001"}
+
+
+def press_draft_intervention(
+    app: TestClient, database: Database, stub: SlackStub, member: str, client_name: str
+) -> Any:
+    """``member`` presses a digest's "Draft intervention plan" for ``client_name``."""
+    chosen = client(database.sessions, client_name)
+    body = action_body(
+        member,
+        DRAFT_INTERVENTION_ACTION,
+        json.dumps({"client_id": str(chosen.id), "period_end": "2026-11-20T00:00:00+00:00"}),
+        channel=DIGEST["channel"],
+        message_ts=DIGEST["ts"],
+        response_url=response_url(stub, "digest"),
+    )
+    return send_form(app, body)
+
+
 def test_the_digest_button_drafts_an_intervention_plan_in_the_digest_thread(
     slack: TestClient, queue_database: Database, stub: SlackStub
 ) -> None:
-    barwon = client(queue_database.sessions, "Barwon Health")
-    digest = {"channel": "C0DIGEST", "ts": "1700000500.000001"}
-    body = action_body(
-        TRACEY_SLACK,
-        DRAFT_INTERVENTION_ACTION,
-        json.dumps({"client_id": str(barwon.id), "period_end": "2026-11-20T00:00:00+00:00"}),
-        channel=digest["channel"],
-        message_ts=digest["ts"],
-        response_url=response_url(stub, "d1"),
-    )
-    assert send_form(slack, body).status_code == 200
+    pressed = press_draft_intervention(slack, queue_database, stub, TRACEY_SLACK, "Barwon Health")
+    assert pressed.status_code == 200
     work(queue_database)
 
     [proposal] = stub.messages
-    assert (proposal["channel"], proposal["thread_ts"]) == (digest["channel"], digest["ts"])
+    assert (proposal["channel"], proposal["thread_ts"]) == (DIGEST["channel"], DIGEST["ts"])
     assert ACCEPT in buttons(proposal)
     [status] = stub.calls_to("chat.postMessage")
     assert "Barwon Health" in json.dumps(status.params)
@@ -460,16 +470,8 @@ def test_the_digest_button_drafts_an_intervention_plan_in_the_digest_thread(
 def test_the_digest_button_refuses_a_client_out_of_reach_privately(
     slack: TestClient, queue_database: Database, stub: SlackStub
 ) -> None:
-    barwon = client(queue_database.sessions, "Barwon Health")
-    body = action_body(
-        LAURA_SLACK,  # SA's CSE: Barwon Health is in VIC
-        DRAFT_INTERVENTION_ACTION,
-        json.dumps({"client_id": str(barwon.id), "period_end": "2026-11-20T00:00:00+00:00"}),
-        channel="C0DIGEST",
-        message_ts="1700000500.000002",
-        response_url=response_url(stub, "d2"),
-    )
-    send_form(slack, body)
+    # SA's CSE: Barwon Health is in VIC.
+    press_draft_intervention(slack, queue_database, stub, LAURA_SLACK, "Barwon Health")
     work(queue_database)
 
     assert stub.messages == []
