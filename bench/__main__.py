@@ -13,6 +13,7 @@ from bench import (
     plan_drafts,
     risk_portfolio,
     section_writes,
+    slack_ack,
     telco_eval,
     transcript_ingest,
     transcript_search,
@@ -32,6 +33,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     agent_turns.NAME: agent_turns.run,
     plan_drafts.NAME: plan_drafts.run,
     api_load.NAME: api_load.run,
+    slack_ack.NAME: slack_ack.run,
 }
 
 

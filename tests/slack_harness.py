@@ -36,6 +36,7 @@ def signed_headers(
     """The headers Slack sends with ``body``, signed with ``secret``."""
     stamp = str(timestamp if timestamp is not None else int(time.time()))
     signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    assert signature is not None  # None only without a timestamp
     headers = {
         "Content-Type": content_type,
         "X-Slack-Request-Timestamp": stamp,

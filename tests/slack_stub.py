@@ -118,11 +118,11 @@ def _answer(stub: SlackStub, method: str, params: dict[str, Any]) -> dict[str, A
                 return {"ok": True, "channel": params["channel"], "ts": params["ts"]}
         return {"ok": False, "error": "message_not_found"}
     if method == "users.info":
-        user = stub.users.get(str(params["user"]))
-        if user is None:
+        member = stub.users.get(str(params["user"]))
+        if member is None:
             return {"ok": False, "error": "user_not_found"}
-        profile = {"email": user["email"]} if user.get("email") else {}
-        return {"ok": True, "user": {"id": params["user"], "is_bot": bool(user.get("is_bot")),
+        profile = {"email": member["email"]} if member.get("email") else {}
+        return {"ok": True, "user": {"id": params["user"], "is_bot": bool(member.get("is_bot")),
                                      "profile": profile}}  # fmt: skip
     if method in ("views.open", "views.publish"):
         view = params["view"] if isinstance(params["view"], dict) else json.loads(params["view"])
