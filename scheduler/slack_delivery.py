@@ -249,20 +249,41 @@ class SlackPoster:
 
     def upload_image(self, posted: PostedMessage, image_png: bytes, *, title: str) -> PostedMessage:
         """Upload a PNG into the thread of ``posted``; the result carries its file id."""
+        return self.upload_file(
+            posted.channel,
+            image_png,
+            filename="chart.png",
+            title=title or "chart",
+            thread_ts=posted.ts,
+        )
+
+    def upload_file(
+        self,
+        destination: str,
+        content: bytes,
+        *,
+        filename: str,
+        title: str,
+        thread_ts: str | None = None,
+        comment: str | None = None,
+    ) -> PostedMessage:
+        """Share a file in a channel or a member's DM (in a thread when ``thread_ts``)."""
+        channel = self.conversation_for(destination)
         data = self.call(
             "files.upload",
-            posted.channel,
+            destination,
             lambda: (
                 self.client.files_upload_v2(
-                    file=image_png,
-                    filename="chart.png",
-                    title=title or "chart",
-                    channel=posted.channel,
-                    thread_ts=posted.ts,
+                    file=content,
+                    filename=filename,
+                    title=title,
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    initial_comment=comment,
                 ).data
             ),
         )
-        return PostedMessage(channel=posted.channel, ts=posted.ts, file_id=str(data["file"]["id"]))
+        return PostedMessage(channel=channel, ts=thread_ts or "", file_id=str(data["file"]["id"]))
 
     def call(
         self, method: str, destination: str, call: Callable[[], dict[str, Any] | bytes]
