@@ -6,7 +6,19 @@ import logging
 
 import typer
 
-from cli import agent, db, demo, digest, people, plans, serve, slack, transcripts, worker
+from cli import (
+    agent,
+    db,
+    demo,
+    digest,
+    imports,
+    people,
+    plans,
+    serve,
+    slack,
+    transcripts,
+    worker,
+)
 from cli import risk as risk_cli
 from cli.output import errors
 from core.errors import (
@@ -35,6 +47,7 @@ app.add_typer(plans.app, name="plans")
 app.command("demo")(demo.demo_command)
 app.command("seed-demo")(demo.seed_command)
 app.add_typer(transcripts.ingest_app, name="ingest")
+app.add_typer(imports.app, name="import")
 app.command("stakeholders")(transcripts.stakeholders_command)
 app.command("search")(transcripts.search_command)
 app.add_typer(risk_cli.app, name="risk")
