@@ -41,6 +41,9 @@ INTENTS: tuple[Intent, ...] = (
            "list_stakeholders", needs_client=True),
     Intent(re.compile(r"\brisk|churn|at.risk"), "churn_risk"),
     Intent(re.compile(r"opportunit|pipeline|meddpicc|deal"), "opportunities"),
+    Intent(re.compile(r"\bgap\b|close the gap|hit (?:my )?target|behind target"),
+           "gap_to_target"),
+    Intent(re.compile(r"performance|tracking|burc|readiness|drill"), "performance_summary"),
     Intent(re.compile(r"target|coverage|quota|\bacv\b"), "targets_and_coverage"),
     Intent(re.compile(r"search|said|mention|transcript|meeting notes"), "search_transcripts"),
     Intent(re.compile(r"suggest|next step|what should"), "suggest_actions", needs_client=True),
@@ -142,7 +145,7 @@ def _args(tool: str, text: str, client: Client | None) -> dict[str, Any]:
             r"^(please )?(search|find)( (the )?transcripts?)?( for)?\s*", "", text, flags=re.I
         )
         return {"query": query or text, "client": name, "limit": 5}
-    if tool in ("portfolio", "targets_and_coverage"):
+    if tool in ("portfolio", "targets_and_coverage", "gap_to_target", "performance_summary"):
         return {}
     return {"client": name}
 

@@ -60,3 +60,15 @@ I can help with your plans and portfolio. Try:
 - "search transcripts for <words>"
 - "show my plans", "add an action to <do something> for <client>"
 """
+
+GAP_WORDING_PROMPT: Final = """\
+Write a short paragraph (under 120 words) for {owner} on closing their FY{fiscal_year} \
+weighted-ACV gap, as a coach would.
+
+Use ONLY the facts below. Copy every figure exactly as written there (same rounding, same \
+currency sign); do not compute new numbers, totals or percentages. Keep the recommendations in \
+the given order and mention the top three.
+
+Facts:
+{facts}
+"""

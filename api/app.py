@@ -25,6 +25,7 @@ from api.routes import (
     collaboration,
     dashboard,
     health,
+    performance,
     plans,
     slack,
     streams,
@@ -144,7 +145,17 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         request_id_var.reset(token)
         return response
 
-    for module in (health, plans, collaboration, agent, streams, dashboard, slack, transcripts):
+    for module in (
+        health,
+        plans,
+        collaboration,
+        agent,
+        streams,
+        dashboard,
+        performance,
+        slack,
+        transcripts,
+    ):
         app.include_router(module.router)
     observability.install(app)
     return app

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from bench import (
     agent_turns,
     api_load,
+    performance_rollup,
     plan_drafts,
     risk_portfolio,
     section_writes,
@@ -30,6 +31,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     transcript_search.NAME: transcript_search.run,
     telco_eval.NAME: telco_eval.run,
     risk_portfolio.NAME: risk_portfolio.run,
+    performance_rollup.NAME: performance_rollup.run,
     agent_turns.NAME: agent_turns.run,
     plan_drafts.NAME: plan_drafts.run,
     api_load.NAME: api_load.run,

@@ -134,12 +134,12 @@ def test_every_read_tool_is_bound_with_described_arguments(demo: Demo) -> None:
     assert [t.name for t in tools] == [
         "read_plan", "read_section", "find_plans", "portfolio", "client_snapshot",
         "targets_and_coverage", "opportunities", "search_transcripts", "list_stakeholders",
-        "churn_risk", "suggest_actions",
+        "churn_risk", "suggest_actions", "performance_summary", "gap_to_target",
     ]  # fmt: skip
     assert set(READ_TOOL_NAMES) == {
         "read_plan", "read_section", "find_plans", "portfolio", "client_snapshot",
         "targets_and_coverage", "opportunities", "search_transcripts", "list_stakeholders",
-        "churn_risk", "suggest_actions",
+        "churn_risk", "suggest_actions", "performance_summary", "gap_to_target",
     }  # fmt: skip
     for tool in tools:
         assert len(tool.description) > 100, tool.name  # says when to use it
@@ -448,3 +448,35 @@ def test_invalid_arguments_are_reported_not_raised(demo: Demo) -> None:
         result = tools[tool].invoke(arguments)
         assert result.startswith(f"ERROR (validation_error): invalid arguments for {tool}: ")
         assert field in result
+
+
+# --- performance -----------------------------------------------------------------------------
+
+
+def test_performance_summary_copies_the_domain_figures_and_respects_reach(demo: Demo) -> None:
+    from planning.performance import performance
+
+    tracey = demo.people[TRACEY]
+    with demo.sessions() as session:
+        unit = performance(session, tracey, "owner", TRACEY, FISCAL_YEAR, TODAY)
+    assert unit.targets is not None
+    year = unit.targets.year.weighted_acv
+
+    result = demo.call(TRACEY, "performance_summary")
+    assert f"Performance of {unit.label} FY{FISCAL_YEAR}" in result
+    assert f"weighted ACV {money(year.actual)} of {money(year.target)}" in result
+    assert f"pipeline {money(unit.pipeline)}" in result
+    assert all(f"[key {child.key}]" in result for child in unit.children[:3])
+
+    refused = demo.call(TRACEY, "performance_summary", level="owner", key=JOHN)
+    assert refused.startswith("ERROR (permission_denied)")
+
+
+def test_gap_to_target_lists_the_moves_that_could_close_it(demo: Demo) -> None:
+    from planning.gap_analysis import gap_analysis, gap_facts
+
+    with demo.sessions() as session:
+        analysis = gap_analysis(session, demo.people[TRACEY], None, FISCAL_YEAR, TODAY)
+    result = demo.call(TRACEY, "gap_to_target")
+    assert all(line in result for line in gap_facts(analysis)[:3])
+    assert demo.call(TRACEY, "gap_to_target", owner=JOHN).startswith("ERROR")

@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel
 
-from tools import meeting_tools, plan_tools, portfolio_tools
+from tools import meeting_tools, performance_tools, plan_tools, portfolio_tools
 from tools.context import ToolContext
 from tools.results import invalid_arguments
 
@@ -52,6 +52,8 @@ READ_TOOLS: tuple[ReadTool, ...] = (
     ReadTool(meeting_tools.list_stakeholders, meeting_tools.StakeholdersArgs),
     ReadTool(portfolio_tools.churn_risk, portfolio_tools.ChurnRiskArgs),
     ReadTool(portfolio_tools.suggest_actions, portfolio_tools.ClientArgs),
+    ReadTool(performance_tools.performance_summary, performance_tools.PerformanceArgs),
+    ReadTool(performance_tools.gap_to_target, performance_tools.GapArgs),
 )
 
 READ_TOOL_NAMES: tuple[str, ...] = tuple(tool.name for tool in READ_TOOLS)
