@@ -24,6 +24,7 @@ from api.routes import (
     agent,
     collaboration,
     dashboard,
+    exports,
     health,
     performance,
     plans,
@@ -153,6 +154,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         streams,
         dashboard,
         performance,
+        exports,
         slack,
         transcripts,
     ):

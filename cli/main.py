@@ -11,6 +11,7 @@ from cli import (
     db,
     demo,
     digest,
+    export,
     imports,
     people,
     plans,
@@ -57,6 +58,7 @@ app.command("chat")(agent.chat_command)
 app.command("draft")(agent.draft_command)
 app.command("approvals")(agent.approvals_command)
 app.command("decide")(agent.decide_command)
+app.command("export")(export.export_command)
 app.command("serve")(serve.serve_command)
 app.command("token")(serve.token_command)
 app.command("slack")(slack.slack_command)

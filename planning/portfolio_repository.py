@@ -129,6 +129,23 @@ def health_on(
     return session.scalars(query).all()
 
 
+def health_history(
+    session: Session, client_id: uuid.UUID, since: date, until: date
+) -> Sequence[ClientHealthHistory]:
+    """A client's health readings recorded after ``since`` and on or before ``until``, oldest
+    first."""
+    query = (
+        select(ClientHealthHistory)
+        .where(
+            ClientHealthHistory.client_id == client_id,
+            ClientHealthHistory.recorded_on <= until,
+            ClientHealthHistory.recorded_on > since,
+        )
+        .order_by(ClientHealthHistory.recorded_on)
+    )
+    return session.scalars(query).all()
+
+
 def user_names(session: Session, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
     """The names of these users, by id (unknown ids left out)."""
     if not user_ids:
