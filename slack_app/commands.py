@@ -29,8 +29,9 @@ from risk.bands import HIGH_RISK
 from risk.digest_render import BAND_EMOJI
 from slack_app.blocks import context_block, escape, sections, shorten
 from slack_app.messages import Message
+from slack_app.performance_message import performance_message
 
-Verb = Literal["draft", "risk", "stakeholders", "plan", "help"]
+Verb = Literal["draft", "risk", "stakeholders", "plan", "performance", "help"]
 VERBS: Final[tuple[Verb, ...]] = get_args(Verb)
 NEEDS_ARGUMENT: Final = {
     "draft": "a client or a territory, e.g. `/chasen draft Barwon Health`",
@@ -42,9 +43,12 @@ EXAMPLES: Final[tuple[tuple[str, str], ...]] = (
     ("risk", "your clients' churn risk, riskiest first"),
     ("risk WA Health", "one client's churn risk with all its reasons and a next step"),
     ("stakeholders Barwon Health", "the people found in a client's meetings, and changes"),
-    ("plan Barwon Health", "your plans for a client: status, completion and steps"),
+    ("plan Barwon Health", "your plans for a client: status, completion, steps, and the PDF"),
+    ("performance", "your targets against actuals (or `performance VIC`, a region, an e-mail)"),
     ("help", "this list"),
 )
+SEND_PLAN_PDF: Final = "send_plan_pdf"
+"""The action of a plan's "PDF" button: the plan is sent to the person's DM as a PDF."""
 MAX_RISKS: Final = 10
 TOP_REASONS: Final = 3
 MAX_PEOPLE: Final = 15
@@ -131,6 +135,8 @@ def answer_command(session: Session, person: Person, command: SlashCommand, toda
         return stakeholders_message(session, person, command.argument, today)
     if command.verb == "plan":
         return plans_message(session, person, command.argument)
+    if command.verb == "performance":
+        return performance_message(session, person, command.argument, today)
     if command.verb == "help":
         return help_message()
     raise ValidationError(f"`/chasen {command.verb}` has no read-only answer")
@@ -259,7 +265,20 @@ def plans_message(session: Session, person: Person, name: str) -> Message:
     lines += [plan_summary(p) for p in plans]
     count = f"{len(plans)} plan{'' if len(plans) == 1 else 's'}"
     text = f"{count} for {client.name}: latest {plans[0].status or 'draft'}"
-    return _message(text, "\n\n".join(lines), "ChaSen · plans")
+    message = _message(text, "\n\n".join(lines), "ChaSen · plans")
+    buttons = [
+        {
+            "type": "button",
+            "action_id": SEND_PLAN_PDF,
+            "text": {
+                "type": "plain_text",
+                "text": f"PDF: {p.plan_type or 'plan'} FY{p.fiscal_year}",
+            },
+            "value": str(p.id),
+        }
+        for p in plans
+    ]
+    return Message(message.text, [*message.blocks, {"type": "actions", "elements": buttons}])
 
 
 def plan_summary(plan: PlanSummary) -> str:

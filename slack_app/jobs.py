@@ -27,9 +27,10 @@ from scheduler.slack_delivery import (
 )
 from slack_app import received, replies
 from slack_app.blocks import error_message
-from slack_app.commands import parse_command
+from slack_app.commands import SEND_PLAN_PDF, parse_command
 from slack_app.conversation import answer_question
 from slack_app.decisions import decide
+from slack_app.documents import send_plan_pdf
 from slack_app.drafts import draft_from_command, draft_intervention
 from slack_app.lookups import answer_lookup, publish_home
 from slack_app.work import Work
@@ -83,7 +84,10 @@ def _handler(kind: str, payload: dict[str, object]) -> Callable[[Work], None]:
         return draft_from_command if parse_command(text).verb == "draft" else answer_lookup
     actions = payload.get("actions")
     assert isinstance(actions, list)
-    return draft_intervention if actions[0]["action_id"] == DRAFT_INTERVENTION_ACTION else decide
+    action_id = actions[0]["action_id"]
+    if action_id == SEND_PLAN_PDF:
+        return send_plan_pdf
+    return draft_intervention if action_id == DRAFT_INTERVENTION_ACTION else decide
 
 
 def _tell_failure(database: Database, poster: SlackPoster, event_id: str) -> None:

@@ -27,7 +27,7 @@ from scheduler.slack_delivery import SlackPoster
 from slack_app import received
 from slack_app.approval_blocks import ACCEPT, EDIT, REJECT
 from slack_app.blocks import error_message, unknown_user_message
-from slack_app.commands import help_message, parse_command
+from slack_app.commands import SEND_PLAN_PDF, help_message, parse_command
 from slack_app.edit_modal import EDIT_CALLBACK, edit_view
 from slack_app.edit_values import FormErrors, edited_args
 from slack_app.identity import identify
@@ -37,7 +37,7 @@ log = logging.getLogger("chasen.slack")
 EVENTS = ("message", "app_mention", "app_home_opened")
 """The events the app listens to (the manifest subscribes to these, ``message`` in DMs)."""
 COMMAND = "/chasen"
-ACTIONS = (ACCEPT, EDIT, REJECT, DRAFT_INTERVENTION_ACTION)
+ACTIONS = (ACCEPT, EDIT, REJECT, DRAFT_INTERVENTION_ACTION, SEND_PLAN_PDF)
 
 
 def register(app: App, database: Database, poster: SlackPoster) -> None:
@@ -49,7 +49,8 @@ def register(app: App, database: Database, poster: SlackPoster) -> None:
     app.command(COMMAND)(listeners.on_command)
     app.action(ACCEPT)(listeners.on_decision)
     app.action(REJECT)(listeners.on_decision)
-    app.action(DRAFT_INTERVENTION_ACTION)(listeners.on_draft_intervention)
+    app.action(DRAFT_INTERVENTION_ACTION)(listeners.on_click)
+    app.action(SEND_PLAN_PDF)(listeners.on_click)
     app.action(EDIT)(listeners.on_edit)
     app.view(EDIT_CALLBACK)(listeners.on_edit_submitted)
 
@@ -123,8 +124,8 @@ class Listeners:
         user = body["user"]["id"]
         self.receive("action", f"action:{body['trigger_id']}", body, user, _message_lock(body))
 
-    def on_draft_intervention(self, ack: Ack, body: dict[str, Any]) -> None:
-        """ "Draft intervention plan" on a risk digest."""
+    def on_click(self, ack: Ack, body: dict[str, Any]) -> None:
+        """A digest's "Draft intervention plan", or a plan's "PDF" button."""
         ack()
         self.receive("action", f"action:{body['trigger_id']}", body, body["user"]["id"])
 

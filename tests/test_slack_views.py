@@ -53,7 +53,9 @@ def texts(blocks: list[dict[str, Any]]) -> list[str]:
     for block in blocks:
         if "text" in block:
             found.append(block["text"]["text"])
-        found += [e["text"] for e in block.get("elements", [])]
+        for element in block.get("elements", []):  # context lines, or buttons' labels
+            text = element["text"]
+            found.append(text if isinstance(text, str) else text["text"])
     return found
 
 
@@ -263,6 +265,7 @@ def test_plan_shows_status_completion_and_steps(demo: sessionmaker[Session]) -> 
     assert f"*account plan FY{TODAY.year}* · draft · {plan.completion_percentage}% complete" in said
     assert "✅ Context" in said and "⬜ Review" in said
     assert f"version {plan.version}" in said and "owner Tracey Bland" in said
+    assert f"PDF: account FY{TODAY.year}" in said  # the button that sends it as a PDF
 
 
 def test_stakeholders_before_any_meeting(demo: sessionmaker[Session]) -> None:
