@@ -7,10 +7,11 @@ would change and writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 
@@ -41,46 +42,33 @@ SheetOption = Annotated[str | None, typer.Option("--sheet", help="Read only this
 SHOWN_ROWS = 200
 
 
-@app.command("portfolio")
-def portfolio_command(
-    path: PathArgument,
-    dry_run: DryRun = False,
-    partial: Partial = False,
-    column_map: ColumnMap = None,
-    mapping: MappingFile = None,
-    sheet: SheetOption = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Import clients: name, territory, region, segment, CSE, CAM, ARR, health, NPS, SLA..."""
-    _run("portfolio", path, dry_run, partial, column_map, mapping, sheet, as_json)
+def _command(kind: ImportKind, summary: str) -> Callable[..., None]:
+    """The ``chasen import <kind>`` command: the same options for every kind of file."""
+
+    def command(
+        path: PathArgument,
+        dry_run: DryRun = False,
+        partial: Partial = False,
+        column_map: ColumnMap = None,
+        mapping: MappingFile = None,
+        sheet: SheetOption = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        _run(kind, path, dry_run, partial, column_map, mapping, sheet, as_json)
+
+    command.__doc__ = summary
+    return command
 
 
-@app.command("targets")
-def targets_command(
-    path: PathArgument,
-    dry_run: DryRun = False,
-    partial: Partial = False,
-    column_map: ColumnMap = None,
-    mapping: MappingFile = None,
-    sheet: SheetOption = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Import targets and actuals per person (e-mail), fiscal year and quarter."""
-    _run("targets", path, dry_run, partial, column_map, mapping, sheet, as_json)
-
-
-@app.command("pipeline")
-def pipeline_command(
-    path: PathArgument,
-    dry_run: DryRun = False,
-    partial: Partial = False,
-    column_map: ColumnMap = None,
-    mapping: MappingFile = None,
-    sheet: SheetOption = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Import the BURC workbook (every sheet): match its rows to the pipeline's deals."""
-    _run("pipeline", path, dry_run, partial, column_map, mapping, sheet, as_json)
+for _kind, _summary in (
+    (
+        "portfolio",
+        "Import clients: name, territory, region, segment, CSE, CAM, ARR, health, NPS, SLA...",
+    ),
+    ("targets", "Import targets and actuals per person (e-mail), fiscal year and quarter."),
+    ("pipeline", "Import the BURC workbook (every sheet): match its rows to the pipeline's deals."),
+):
+    app.command(_kind)(_command(cast(ImportKind, _kind), _summary))
 
 
 def _run(

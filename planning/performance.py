@@ -51,6 +51,7 @@ from core.identity import Person
 from core.models import Client, User
 from planning import calculations, directory
 from planning import performance_repository as repo
+from planning.draft_data import money
 from planning.performance_records import (
     LEVELS,
     ChildSummary,
@@ -80,6 +81,7 @@ __all__ = [
     "PortfolioFigures",
     "ReadinessFigures",
     "TargetFigures",
+    "headline_figures",
     "natural_scope",
     "performance",
     "rollup",
@@ -123,6 +125,27 @@ def performance(
             key=key,
         )
     return view.performance(unit)
+
+
+def headline_figures(unit: Performance) -> list[str]:
+    """The unit's headline as short phrases: the year's weighted ACV against target with the
+    gap, pipeline, coverage, and the health of its clients."""
+    measure = unit.targets.year.weighted_acv if unit.targets else None
+    coverage = f"{unit.coverage:.2f}x" if unit.coverage is not None else "n/a"
+    health = unit.portfolio.health
+    target = (
+        f"weighted ACV {money(measure.actual)} of {money(measure.target)} "
+        f"(gap {money(measure.gap)})"
+        if measure
+        else "no targets (targets are people's)"
+    )
+    return [
+        target,
+        f"pipeline {money(unit.pipeline)}",
+        f"coverage {coverage}",
+        f"{unit.portfolio.clients} clients: {health.healthy} healthy, {health.at_risk} at risk, "
+        f"{health.critical} critical",
+    ]
 
 
 def natural_scope(person: Person, level: Level | None, key: str | None) -> tuple[Level, str | None]:

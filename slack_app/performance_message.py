@@ -76,17 +76,4 @@ def unit_message(unit: Performance) -> Message:
 
 
 def _headline(unit: Performance) -> str:
-    measure = unit.targets.year.weighted_acv if unit.targets else None
-    target = (
-        f"weighted ACV {money(measure.actual)} of {money(measure.target)} "
-        f"(gap {money(measure.gap)})"
-        if measure
-        else "no targets (a client's targets are its owners')"
-    )
-    coverage = f"{unit.coverage:.2f}x" if unit.coverage is not None else "n/a"
-    health = unit.portfolio.health
-    return (
-        f"{escape(unit.label)}: {target} · pipeline {money(unit.pipeline)} · coverage "
-        f"{coverage} · health {health.healthy} healthy, {health.at_risk} at risk, "
-        f"{health.critical} critical"
-    )
+    return f"{escape(unit.label)}: " + " · ".join(perf.headline_figures(unit))

@@ -90,20 +90,7 @@ def gap_to_target(
 
 
 def _headline(unit: perf.Performance) -> str:
-    measure = unit.targets.year.weighted_acv if unit.targets else None
-    figures = (
-        f"weighted ACV {money(measure.actual)} of {money(measure.target)} (gap "
-        f"{money(measure.gap)})"
-        if measure
-        else "no targets"
-    )
-    coverage = f"coverage {unit.coverage:.2f}x" if unit.coverage is not None else "coverage n/a"
-    health = unit.portfolio.health
-    return (
-        f"{unit.label} [key {unit.key}] | {figures} | pipeline {money(unit.pipeline)} | "
-        f"{coverage} | {unit.portfolio.clients} clients, {health.at_risk} at risk, "
-        f"{health.critical} critical"
-    )
+    return " | ".join([f"{unit.label} [key {unit.key}]", *perf.headline_figures(unit)])
 
 
 def _lines(unit: perf.Performance) -> list[Record]:
