@@ -39,6 +39,9 @@ from tools.context import ToolContext
 from tools.registry import read_tools
 from tools.write_tools import WRITE_TOOL_NAMES, write_tools
 
+_FALLBACK = "chasen_model_down"
+"""Marks a message the offline planner wrote because the model service failed."""
+
 
 def toolbox(ctx: ToolContext) -> list[BaseTool]:
     """Every tool the chat agent may call, acting for ``ctx.person``."""
@@ -54,18 +57,39 @@ def agent(state: ChatState, runtime: Runtime[ChaSenContext]) -> dict[str, Any]:
         notice = STEP_LIMIT.format(steps=steps)
         return {"messages": [AIMessage(content=notice)], "notices": [notice]}
     tool_ctx = ctx.tools()
-    if not ctx.model.offline:
+    given_up = _model_down_this_turn(messages)
+    if not ctx.model.offline and given_up is None:
         try:
             reply = models.invoke(ctx.model, prompt(ctx, messages), toolbox(tool_ctx))
         except models.ModelUnavailableError as down:
             notice = MODEL_DOWN_NOTICE.format(reason=down)
-            message = offline.next_message(messages, tool_ctx)
-            if not message.tool_calls:
-                message.content = f"{notice}\n\n{message.content}"
-            return {"messages": [message], "notices": [notice]}
+            return {"messages": [_fallback(messages, tool_ctx, notice)], "notices": [notice]}
         usage = {"input_tokens": reply.input_tokens, "output_tokens": reply.output_tokens}
         return {"messages": [reply.message], "usage": {**usage, "model_calls": 1}}
+    if given_up is not None:
+        # The service already failed after its retries in this turn: waiting for it again
+        # would only double the wait; the offline planner finishes the turn.
+        return {"messages": [_fallback(messages, tool_ctx, given_up)]}
     return {"messages": [offline.next_message(messages, tool_ctx)]}
+
+
+def _fallback(messages: Sequence[AnyMessage], tool_ctx: ToolContext, notice: str) -> AIMessage:
+    """The offline planner's next message, marked as standing in for the model this turn."""
+    message = offline.next_message(messages, tool_ctx)
+    if not message.tool_calls:
+        message.content = f"{notice}\n\n{message.content}"
+    message.response_metadata = {**message.response_metadata, _FALLBACK: notice}
+    return message
+
+
+def _model_down_this_turn(messages: Sequence[AnyMessage]) -> str | None:
+    """The notice of a model failure earlier in this turn (since the person's message)."""
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            return None
+        if isinstance(message, AIMessage) and _FALLBACK in message.response_metadata:
+            return str(message.response_metadata[_FALLBACK])
+    return None
 
 
 def prompt(ctx: ChaSenContext, messages: Sequence[AnyMessage]) -> list[BaseMessage]:
