@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     RootModel,
+    field_validator,
     model_validator,
 )
 
@@ -38,12 +39,24 @@ Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Score05 = Annotated[int, Field(ge=0, le=5)]
 
 
+_ItemT = TypeVar("_ItemT", bound="_Item")
+
+
 def _new_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        # PostgreSQL cannot store a NUL character in text or JSON: refuse it here, by name,
+        # rather than let the write fail in the database.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text cannot contain NUL characters")
+        return value
 
 
 class _Item(_Strict):
@@ -221,13 +234,24 @@ class Value(_Strict):
     executive_summary: str | None = None
     outcomes: list[Outcome] = Field(default_factory=list)
 
+    @field_validator("outcomes", mode="after")
+    @classmethod
+    def _unique_outcomes(cls, outcomes: list[Outcome]) -> list[Outcome]:
+        return unique_ids(outcomes)
+
+
+def unique_ids(items: list[_ItemT]) -> list[_ItemT]:
+    """``items`` when no two share an id (diffs and edits address items by id)."""
+    ids = [item.id for item in items]
+    if len(set(ids)) != len(ids):
+        raise ValueError("item ids must be unique within a section")
+    return items
+
 
 class _UniqueIds(RootModel[list[Any]]):
     @model_validator(mode="after")
     def _unique(self) -> _UniqueIds:
-        ids = [item.id for item in self.root]
-        if len(set(ids)) != len(ids):
-            raise ValueError("item ids must be unique within a section")
+        unique_ids(self.root)
         return self
 
 
