@@ -67,13 +67,11 @@ def _account(chasen: ChaSen, repeats: int) -> Result:
         elapsed, result = _draft(chasen, anu, {"client": CLIENT})
         assert result.decisions[0].args["plan_type"] == "account"
         times.append(elapsed)
-    return Result(
+    return Result.budget(
         bench="plan_draft_account",
         ours=statistics.median(times),
-        peer=ACCOUNT_BUDGET_S,
+        limit=ACCOUNT_BUDGET_S,
         unit="s",
-        target=1.0,
-        higher_is_better=False,
         note=(
             f"CAM's account plan for {CLIENT} (demo data), median of {repeats} after 1 warm-up, "
             f"vs the {ACCOUNT_BUDGET_S:.0f} s budget; {MEASURED}"
@@ -118,13 +116,11 @@ def _territory(chasen: ChaSen, repeats: int) -> Result:
         named = {str(item["client_name"]) for item in sections["risks"]}
         assert high <= named, f"risks section misses {sorted(high - named)}"
         times.append(elapsed)
-    return Result(
+    return Result.budget(
         bench=f"plan_draft_territory_{TERRITORY_CLIENTS}",
         ours=statistics.median(times),
-        peer=TERRITORY_BUDGET_S,
+        limit=TERRITORY_BUDGET_S,
         unit="s",
-        target=1.0,
-        higher_is_better=False,
         note=(
             f"CSE's territory plan over {TERRITORY_CLIENTS} simulated clients, risks naming all "
             f"{len(high)} high/critical ones, median of {repeats}, vs the "

@@ -22,6 +22,11 @@ class Result:
     note: str = ""
     higher_is_better: bool = True
 
+    @classmethod
+    def budget(cls, bench: str, ours: float, limit: float, unit: str, note: str = "") -> Result:
+        """``ours`` against an absolute limit (a latency or a duration): ok when within it."""
+        return cls(bench, ours, limit, unit, target=1.0, note=note, higher_is_better=False)
+
     @property
     def ratio(self) -> float:
         """ours / peer."""

@@ -76,13 +76,11 @@ def _scoring(db: Database, clients: int, repeats: int) -> Result:
         ours.append(time.perf_counter() - began)
         floors.append(_floor(db, clients))
     assert report.model_version == version and len(report.predictions) == clients
-    return Result(
+    return Result.budget(
         bench="risk_scoring_10k" if clients == 10_000 else f"risk_scoring_{clients}",
         ours=statistics.median(ours),
-        peer=SCORING_BUDGET_S,
+        limit=SCORING_BUDGET_S,
         unit="s",
-        target=1.0,
-        higher_is_better=False,
         note=(
             f"{clients:,} clients scored by the trained model with reasons and stored, median of "
             f"{repeats}, vs the {SCORING_BUDGET_S:.0f} s budget; floor (plain read of the same "
@@ -110,13 +108,11 @@ def _digests(db: Database, clients: int, owners: int) -> Result:
             to_markdown(digest)
             items += len(digest.items)
     elapsed = time.perf_counter() - began
-    return Result(
+    return Result.budget(
         bench="risk_digests_5k" if clients == 5_000 else f"risk_digests_{clients}",
         ours=elapsed,
-        peer=DIGEST_BUDGET_S,
+        limit=DIGEST_BUDGET_S,
         unit="s",
-        target=1.0,
-        higher_is_better=False,
         note=(
             f"{owners} owners' digests over {clients:,} clients ({items} items) composed as "
             f"Block Kit and Markdown vs the {DIGEST_BUDGET_S:.0f} s budget"

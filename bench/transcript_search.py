@@ -352,13 +352,11 @@ def run(quick: bool = False) -> list[Result]:
     scale = f"{chunks} chunks, {clients} clients, {QUERIES} queries, loaded in {load_s:.0f} s"
     exact_p95 = corpus.p95_ms(figures.exact_s)
     return [
-        Result(
+        Result.budget(
             bench="search_client_p95",
             ours=corpus.p95_ms(figures.client_s),
-            peer=BUDGET_MS,
+            limit=BUDGET_MS,
             unit="ms",
-            target=1.0,
-            higher_is_better=False,
             note=(
                 f"p95 per-client query vs the {BUDGET_MS:.0f} ms budget; exact full-table scan "
                 f"p95 = {exact_p95:.1f} ms; hybrid search() per client p95 = "
