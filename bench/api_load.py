@@ -30,18 +30,12 @@ import asyncio
 import itertools
 import os
 import secrets
-import shutil
-import socket
-import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -55,6 +49,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.tokens import mint
 from bench.result import Result
+from bench.servers import FOREIGN_ENV, READY_TIMEOUT_S, Phase, chasen_script, free_port
 from core.bootstrap import open_database
 from core.database import conninfo, transaction
 from core.embedded import stop_embedded
@@ -83,16 +78,7 @@ GET_RATIO = 0.10
 PUT_RATIO = 0.20
 P99_MS = 100.0  # the issue's targets, at 32 connections
 GET_RPS = 300.0
-READY_TIMEOUT_S = 120.0
 
-# Variables that would point the server elsewhere or change how it checks tokens.
-_FOREIGN_ENV = (
-    "CHASEN_DB_URL",
-    "CHASEN_DB_DATA_DIR",
-    "SUPABASE_JWT_SECRET",
-    "CHASEN_API_JWT_AUDIENCE",
-    "CHASEN_API_API_KEYS",
-)
 
 # The columns GET /plans/{id} returns: the summary's and the eight sections'.
 _PLAN_COLUMNS = ", ".join([*PlanSummary.model_fields, *(column_of(s) for s in SECTIONS)])
@@ -110,29 +96,6 @@ WITH updated AS (
 INSERT INTO plan_activity_log (plan_id, user_name, action, details, created_at)
 SELECT updated.id, %(user)s, 'updated', %(details)s, clock_timestamp() FROM updated
 """
-
-
-@dataclass
-class Phase:
-    """What one kind of load did over its rounds: latencies (s), measured time, failures."""
-
-    latencies: list[float] = field(default_factory=list)
-    seconds: float = 0.0
-    failures: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def rate(self) -> float:
-        """Requests per second over the measured time."""
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-    def ms(self, percentile: int) -> float:
-        """A latency percentile in milliseconds."""
-        cuts = statistics.quantiles(self.latencies, n=100, method="inclusive")
-        return cuts[percentile - 1] * 1000
-
-    def failed(self) -> str:
-        """The failures as ``status x count``, or ``none``."""
-        return ", ".join(f"{k} x{n}" for k, n in sorted(self.failures.items())) or "none"
 
 
 Worker = Callable[[int, float, Phase], Awaitable[None]]
@@ -177,22 +140,6 @@ def _seed(sessions: sessionmaker[Session]) -> tuple[Person, list[uuid.UUID]]:
     return person, plan_ids
 
 
-def _chasen() -> str:
-    """The ``chasen`` console script of this interpreter's environment."""
-    beside = Path(sys.executable).with_name("chasen")
-    found = str(beside) if beside.exists() else shutil.which("chasen")
-    if found is None:
-        raise RuntimeError("no `chasen` script beside the interpreter or on PATH")
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _listeners(dsn: str) -> int:
     """Server workers whose startup finished: each one's last startup step is its LISTEN."""
     with psycopg.connect(dsn, autocommit=True) as connection:
@@ -224,8 +171,8 @@ def _wait_ready(process: subprocess.Popen[bytes], base: str, dsn: str, log: Path
 @contextmanager
 def _server(folder: Path, url: str, secret: str, dsn: str) -> Iterator[str]:
     """``chasen serve`` on the benchmark's database and secret; yields its base URL."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_ENV}
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in FOREIGN_ENV}
     env.update(
         # The embedded server's own URL rather than CHASEN_DB_DATA_DIR: uvicorn re-raises the
         # SIGTERM that stops a worker, so the worker dies before pgserver's atexit hook drops
@@ -235,7 +182,7 @@ def _server(folder: Path, url: str, secret: str, dsn: str) -> Iterator[str]:
         CHASEN_API_JWT_SECRET=secret,
         CHASEN_LOG_LEVEL="WARNING",
     )
-    command = [_chasen(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [chasen_script(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(WORKERS), "--log-format", "text"]
     log = folder / "server.log"
     with log.open("wb") as output:

@@ -51,9 +51,9 @@ from slack_bolt import App
 from slack_bolt.adapter.fastapi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bench.api_load import _FOREIGN_ENV, READY_TIMEOUT_S, Phase, _chasen, _free_port
 from bench.database import temporary_database
 from bench.result import Result
+from bench.servers import FOREIGN_ENV, READY_TIMEOUT_S, Phase, chasen_script, free_port
 from core.database import conninfo, transaction
 from ingest.demo_seed import seed_demo
 from slack_app.received import QUEUE
@@ -114,7 +114,7 @@ def peer_app() -> FastAPI:
 
 def _environment(**settings: str) -> dict[str, str]:
     """The caller's environment without what would point a server elsewhere, plus ``settings``."""
-    dropped = {*_FOREIGN_ENV, *_PROXY_ENV}
+    dropped = {*FOREIGN_ENV, *_PROXY_ENV}
     env = {k: v for k, v in os.environ.items() if k not in dropped and not k.startswith("SLACK_")}
     return env | settings
 
@@ -263,8 +263,8 @@ def run(quick: bool = False) -> list[Result]:
             "SLACK_SIGNING_SECRET": secret,
             "SLACK_API_URL": str(stub.api_url),
         }
-        ours_port, peer_port = _free_port(), _free_port()
-        ours_command = [_chasen(), "serve", "--host", "127.0.0.1", "--port", str(ours_port)]
+        ours_port, peer_port = free_port(), free_port()
+        ours_command = [chasen_script(), "serve", "--host", "127.0.0.1", "--port", str(ours_port)]
         ours_command += ["--workers", "1", "--log-format", "text"]
         # The embedded server's URL, not its folder: this process alone holds pgserver (see
         # bench.api_load); cwd the temporary folder, so that no .env of the caller's is read.
