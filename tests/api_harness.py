@@ -45,6 +45,24 @@ def new_account_plan(api: TestClient, settings: Settings, email: str, client_id:
     return response
 
 
+RISK = {"id": "risk-cio", "title": "The CIO is leaving", "severity": "high"}
+"""The one risk of :func:`plan_with_risk`'s plan."""
+
+
+def plan_with_risk(api: TestClient, settings: Settings, email: str, client_id: str) -> str:
+    """An FY2026 account plan of ``client_id`` created by ``email`` with :data:`RISK` in its
+    risks section, written through the API; its id."""
+    created = new_account_plan(api, settings, email, client_id)
+    plan_id: str = created.json()["id"]
+    written = api.put(
+        f"/plans/{plan_id}/sections/risks",
+        json=[RISK],
+        headers={**auth(settings, email), "If-Match": created.headers["ETag"]},
+    )
+    assert written.status_code == 200, written.text
+    return plan_id
+
+
 def problem_of(response: Any, status: int) -> dict[str, Any]:
     """The problem JSON of ``response``, checked to have ``status`` and the RFC 9457 shape."""
     assert response.status_code == status, response.text

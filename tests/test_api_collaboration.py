@@ -17,24 +17,16 @@ from core.database import conninfo
 from core.settings import Settings
 from ingest.demo_data import ANU, JOHN, TRACEY
 from tests.agent_harness import client
-from tests.api_harness import MANAGER, auth, new_account_plan, problem_of
+from tests.api_harness import MANAGER, RISK, auth, new_account_plan, plan_with_risk, problem_of
 
 NO_PLAN = "00000000-0000-4000-8000-000000000000"
-RISK = {"id": "risk-cio", "title": "The CIO is leaving", "severity": "high"}
 
 
 @pytest.fixture
 def plan(api: TestClient, settings: Settings, committed_factory: sessionmaker[Session]) -> str:
     """Anu's Barwon Health plan with one risk; Tracey may read it, John may not."""
     barwon = str(client(committed_factory, "Barwon Health").id)
-    created = new_account_plan(api, settings, ANU, barwon)
-    plan_id: str = created.json()["id"]
-    written = api.put(
-        f"/plans/{plan_id}/sections/risks",
-        json=[RISK],
-        headers={**auth(settings, ANU), "If-Match": created.headers["ETag"]},
-    )
-    assert written.status_code == 200, written.text
+    plan_id = plan_with_risk(api, settings, ANU, barwon)
     return plan_id
 
 

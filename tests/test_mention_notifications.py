@@ -24,12 +24,11 @@ from planning.comments import CommentService
 from scheduler.mention_jobs import TASK_NAME, defer_mention_notifications, excerpt
 from scheduler.queue import run_worker
 from tests.agent_harness import client, person
-from tests.api_harness import MANAGER, api_settings, auth, new_account_plan, problem_of
+from tests.api_harness import MANAGER, RISK, api_settings, auth, plan_with_risk, problem_of
 from tests.slack_stub import VALID_TOKEN, SlackStub, running_slack_stub
 
 GRACE = "grace.tan@example.com"
 SLACK_IDS = {MANAGER: "U0MICHAEL", GRACE: "U0GRACE", TRACEY: "U0TRACEY"}
-RISK = {"id": "risk-cio", "title": "The CIO is leaving", "severity": "high"}
 MENTIONS = "@michael.costa can you back this? cc @grace.tan, and a note to self @tracey.bland"
 
 
@@ -62,14 +61,7 @@ def worker(
 def plan(api: TestClient, settings: Settings, committed_factory: sessionmaker[Session]) -> str:
     """Tracey's Barwon Health plan with one risk; three demo users linked to Slack."""
     barwon = str(client(committed_factory, "Barwon Health").id)
-    created = new_account_plan(api, settings, TRACEY, barwon)
-    plan_id: str = created.json()["id"]
-    written = api.put(
-        f"/plans/{plan_id}/sections/risks",
-        json=[RISK],
-        headers={**auth(settings, TRACEY), "If-Match": created.headers["ETag"]},
-    )
-    assert written.status_code == 200, written.text
+    plan_id = plan_with_risk(api, settings, TRACEY, barwon)
     with transaction(committed_factory) as session:
         for email, slack_id in SLACK_IDS.items():
             session.execute(update(User).where(User.email == email).values(slack_user_id=slack_id))
