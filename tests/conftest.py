@@ -139,12 +139,15 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def api(
-    committed_factory: sessionmaker[Session], engine: Engine, settings: Settings
-) -> Iterator[TestClient]:
-    """The real app on the seeded test database, its lifespan running, day fixed to TODAY."""
+def database(committed_factory: sessionmaker[Session], engine: Engine) -> Database:
+    """The test database seeded with the demo portfolio (committed), as the app opens it."""
     seed(committed_factory)
-    database = Database(engine=engine, sessions=committed_factory, embedded=True)
+    return Database(engine=engine, sessions=committed_factory, embedded=True)
+
+
+@pytest.fixture
+def api(database: Database, settings: Settings) -> Iterator[TestClient]:
+    """The real app on the seeded test database, its lifespan running, day fixed to TODAY."""
     app = create_app(database, settings)
     with TestClient(app) as test_client:
         app.state.chasen.today = TODAY

@@ -20,15 +20,9 @@ from ingest.demo_data import ANU, JOHN, TRACEY
 from planning.plan_repository import PlanFilters
 from planning.sections import SECTIONS
 from planning.service import PlanService
-from tests.agent_harness import running_chasen, seed
+from tests.agent_harness import running_chasen
 
 CLIENT = "Barwon Health"
-
-
-@pytest.fixture
-def database(committed_factory: sessionmaker[Session], engine: Engine) -> Database:
-    seed(committed_factory)
-    return Database(engine=engine, sessions=committed_factory, embedded=True)
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from agent.context import Budgets, ModelSettings
 from agent.runner import ChaSen
@@ -20,7 +18,7 @@ from ingest.transcripts.formats import parse_transcript
 from ingest.transcripts.service import TranscriptIngestor
 from planning.records import PlanRecord
 from planning.service import PlanService
-from tests.agent_harness import account_plan, running_chasen, seed
+from tests.agent_harness import account_plan, running_chasen
 from tests.openai_stub import OpenAIStub, Reply, running_stub, text_reply, tool_call_reply
 
 CLIENT = "Barwon Health"
@@ -30,12 +28,6 @@ CLIENT = "Barwon Health"
 def stub() -> Iterator[OpenAIStub]:
     with running_stub() as running:
         yield running
-
-
-@pytest.fixture
-def database(committed_factory: sessionmaker[Session], engine: Engine) -> Database:
-    seed(committed_factory)
-    return Database(engine=engine, sessions=committed_factory, embedded=True)
 
 
 def model_of(stub: OpenAIStub, retries: int = 0) -> ModelSettings:

@@ -14,8 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
 
 from agent.context import Budgets, ModelSettings
 from agent.runner import ChaSen, TurnResult
@@ -24,7 +23,7 @@ from core.models import AgentRun, ApprovalRequest
 from ingest.demo_data import ANU
 from planning.records import PlanRecord
 from planning.service import PlanService
-from tests.agent_harness import account_plan, running_chasen, seed
+from tests.agent_harness import account_plan, running_chasen
 from tests.openai_stub import (
     OpenAIStub,
     Reply,
@@ -44,12 +43,6 @@ FAST = 0.01
 def stub() -> Iterator[OpenAIStub]:
     with running_stub() as running:
         yield running
-
-
-@pytest.fixture
-def database(committed_factory: sessionmaker[Session], engine: Engine) -> Database:
-    seed(committed_factory)
-    return Database(engine=engine, sessions=committed_factory, embedded=True)
 
 
 @contextmanager
