@@ -248,7 +248,8 @@ def money(value: Any) -> str:
     when unknown (None)."""
     if value is None:
         return "?"
-    amount = Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    # Adding zero turns the -0 of a small negative amount rounded into 0.
+    amount = Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP) + 0
     return f"-${-amount:,}" if amount < 0 else f"${amount:,}"
 
 

@@ -129,3 +129,19 @@ def test_database_generated_columns_agree_with_the_calculations(session: Session
         {"c": client},
     )
     assert readiness == calc.readiness_average([1, 2, 2, 2, 2])
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (Decimal("1234567.5"), "$1,234,568"),
+        (Decimal(-5), "-$5"),
+        (Decimal("-0.3"), "$0"),  # rounds to zero: no sign
+        (Decimal("-0.5"), "-$1"),
+        (None, "?"),
+    ],
+)
+def test_money_is_whole_dollars_with_the_sign_in_front(amount: Decimal | None, shown: str) -> None:
+    from planning.draft_data import money
+
+    assert money(amount) == shown
