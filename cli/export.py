@@ -56,10 +56,11 @@ def export_command(
         plan_filename,
         plan_markdown,
         plan_pdf,
+        snapshot_filename,
         snapshot_pdf,
+        territory_filename,
         territory_pdf,
     )
-    from planning.exports.outline import file_name
     from planning.permissions import client_named
     from planning.service import PlanService
 
@@ -80,12 +81,12 @@ def export_command(
         elif snapshot is not None:
             client = client_named(session, person, snapshot)
             data = snapshot_pdf(session, person, client.id, today)
-            name = file_name(f"success snapshot {client.name} {today}", "pdf")
+            name = snapshot_filename(client.name, today)
         else:
             assert territory is not None  # _one_of made sure
             year = fiscal_year or today.year
             data = territory_pdf(session, person, territory, year, today)
-            name = file_name(f"{territory} performance fy{year}", "pdf")
+            name = territory_filename(territory, year)
     _write(data if isinstance(data, bytes) else data.encode(), output or Path(name))
 
 

@@ -10,9 +10,17 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import PersonDep, SessionDep
 from api.routes.dashboard import TodayDep
+from api.routes.performance import FiscalYear
 from planning import directory
-from planning.exports import plan_filename, plan_markdown, plan_pdf, snapshot_pdf, territory_pdf
-from planning.exports.outline import file_name
+from planning.exports import (
+    plan_filename,
+    plan_markdown,
+    plan_pdf,
+    snapshot_filename,
+    snapshot_pdf,
+    territory_filename,
+    territory_pdf,
+)
 from planning.service import PlanService
 
 router = APIRouter(tags=["exports"])
@@ -71,7 +79,7 @@ def client_snapshot(
     stakeholders, risks with reasons, next actions and pipeline coverage."""
     data = snapshot_pdf(session, person, client_id, today)
     name = directory.get_client(session, client_id).name
-    return attachment(data, PDF, file_name(f"success snapshot {name} {today}", "pdf"))
+    return attachment(data, PDF, snapshot_filename(name, today))
 
 
 @router.get(
@@ -84,12 +92,10 @@ def territory_performance(
     person: PersonDep,
     session: SessionDep,
     today: TodayDep,
-    fiscal_year: Annotated[
-        int | None, Query(ge=2000, le=2100, description="Fiscal (calendar) year; default this.")
-    ] = None,
+    fiscal_year: FiscalYear = None,
 ) -> Response:
     """Targets against actuals per measure and quarter, pipeline, coverage, BURC alignment,
     health, focus deals, meeting readiness and the people counted (managers and admins)."""
     year = fiscal_year or today.year
     data = territory_pdf(session, person, territory, year, today)
-    return attachment(data, PDF, file_name(f"{territory} performance fy{year}", "pdf"))
+    return attachment(data, PDF, territory_filename(territory, year))

@@ -42,8 +42,7 @@ def _markdown_block(block: Block) -> str:
     if isinstance(block, Facts):
         return "\n".join(f"- **{escape(k)}:** {escape(v)}" for k, v in block.items)
     if isinstance(block, Prose):
-        paragraphs = re.split(r"\n\s*\n", block.text.strip())
-        return "\n\n".join(_paragraph(p) for p in paragraphs)
+        return "\n\n".join(_paragraph(p) for p in block.paragraphs())
     if isinstance(block, Empty):
         return f"_{escape(block.text)}_"
     if not block.rows:

@@ -79,6 +79,10 @@ class Prose:
 
     text: str
 
+    def paragraphs(self) -> list[str]:
+        """The text's paragraphs, each still holding its own line breaks."""
+        return re.split(r"\n\s*\n", self.text.strip())
+
 
 @dataclass(frozen=True)
 class Table:
@@ -452,8 +456,3 @@ _RENDERERS = {
     "actions": _actions,
     "value": _value,
 }
-
-
-# --- Markdown ------------------------------------------------------------------------------
-
-# Characters that would turn user text into emphasis, links, code, HTML or table cells.

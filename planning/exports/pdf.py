@@ -73,9 +73,8 @@ BAND_COLOURS = {
 def register_fonts() -> None:
     """Register DejaVu Sans (regular, bold, italic) with reportlab, once per process."""
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    for name, file in ((FONT, "DejaVuSans.ttf"), (BOLD, "DejaVuSans-Bold.ttf")):
-        pdfmetrics.registerFont(TTFont(name, str(folder / file)))
-    pdfmetrics.registerFont(TTFont(ITALIC, str(folder / "DejaVuSans-Oblique.ttf")))
+    for name in (FONT, BOLD, ITALIC):
+        pdfmetrics.registerFont(TTFont(name, str(folder / f"{name}.ttf")))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=ITALIC, boldItalic=BOLD)
 
 
@@ -115,11 +114,6 @@ def markup(value: str) -> str:
 def para(value: str, style: str = "body") -> Flowable:
     """A paragraph of plain (escaped) text."""
     return Paragraph(markup(value), styles()[style])
-
-
-def rich(value: str, style: str = "body") -> Flowable:
-    """A paragraph of reportlab markup the caller built (user parts escaped with ``markup``)."""
-    return Paragraph(value, styles()[style])
 
 
 def cell(value: str, *, first_line_bold: bool = False) -> Flowable:

@@ -45,8 +45,7 @@ def _flowables(block: Block) -> list[pdf.Flowable]:
     if isinstance(block, Facts):
         return [pdf.facts(block.items)]
     if isinstance(block, Prose):
-        paragraphs = re.split(r"\n\s*\n", block.text.strip())
-        return [pdf.para(" ".join(p.split())) for p in paragraphs]
+        return [pdf.para(" ".join(p.split())) for p in block.paragraphs()]
     if isinstance(block, Empty):
         return [pdf.para(block.text, "muted")]
     if not block.rows:

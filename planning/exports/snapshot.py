@@ -25,9 +25,10 @@ from core.identity import Person
 from core.models import Client, User
 from ingest.stakeholders.service import list_stakeholders
 from planning import portfolio_repository, portfolio_views
-from planning.calculations import health_band
+from planning.calculations import coverage, health_band
+from planning.draft_data import renewal_days
 from planning.exports import charts, pdf
-from planning.exports.outline import day, label, money
+from planning.exports.outline import day, file_name, label, money
 from planning.permissions import client_in_reach
 from planning.plan_repository import PlanFilters
 from planning.portfolio_views import ClientRiskView
@@ -175,10 +176,10 @@ def _coverage(session: Session, person: Person, client: Client, fiscal_year: int
     if targets.year is None:
         note = f"{cse.name} has no FY{fiscal_year} target."
         return Coverage(pipeline, None, None, None, note, "no target set")
-    if remaining <= 0:
+    share = coverage(pipeline, remaining, Decimal(0))
+    if share is None:
         note = f"{cse.name}'s FY{fiscal_year} target is met."
         return Coverage(pipeline, remaining, None, None, note, "target met")
-    share = (pipeline / remaining).quantize(Decimal("0.01"))
     note = (
         f"{money(pipeline)} of open weighted pipeline against {money(remaining)} left of "
         f"{cse.name}'s FY{fiscal_year} target."
@@ -193,6 +194,11 @@ def snapshot_pdf(session: Session, person: Person, client_id: uuid.UUID, today: 
     """The one-page Success Snapshot of a client as a PDF (the person must see the client)."""
     snapshot = success_snapshot(session, person, client_id, today)
     return render_snapshot(snapshot)
+
+
+def snapshot_filename(client_name: str, today: date) -> str:
+    """'success-snapshot-barwon-health-2026-11-20.pdf'."""
+    return file_name(f"success snapshot {client_name} {today}", "pdf")
 
 
 def render_snapshot(s: SuccessSnapshot) -> bytes:
@@ -237,7 +243,8 @@ def render_snapshot(s: SuccessSnapshot) -> bytes:
 def _tiles(s: SuccessSnapshot, width: float) -> pdf.Flowable:
     c = s.client
     band = health_band(c.health_score)
-    renewal = f"in {(c.renewal_date - s.as_of).days} days" if c.renewal_date else "no date"
+    days = renewal_days(c, s.as_of)
+    renewal = "no date" if days is None else f"in {days} days"
     risk = s.risk
     tiles = [
         (
@@ -269,10 +276,11 @@ def short_money(value: Decimal) -> str:
 
 
 def _nps_change(s: SuccessSnapshot) -> str:
-    scores = [r for r in s.history if r.nps is not None]
-    if len(scores) < 2 or scores[-1].nps is None or scores[0].nps is None:
+    scores = [(r.on, r.nps) for r in s.history if r.nps is not None]
+    if len(scores) < 2:
         return "no trend yet"
-    return f"{scores[-1].nps - scores[0].nps:+d} since {scores[0].on:%b %Y}"
+    (since, first), (_, last) = scores[0], scores[-1]
+    return f"{last - first:+d} since {since:%b %Y}"
 
 
 def _charts(s: SuccessSnapshot, width: float) -> pdf.Flowable:

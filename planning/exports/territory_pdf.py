@@ -9,13 +9,12 @@ territory and the targets of everyone counted in it).
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from core.identity import Person
 from planning.exports import charts, pdf
-from planning.exports.outline import day, label, money, ratio
+from planning.exports.outline import day, file_name, label, money, ratio
 from planning.exports.snapshot import short_money
 from planning.performance import performance
 from planning.performance_records import Performance
@@ -38,6 +37,11 @@ def territory_pdf(
     return render_performance(
         performance(session, person, "territory", territory, fiscal_year, today)
     )
+
+
+def territory_filename(territory: str, fiscal_year: int) -> str:
+    """'vic-performance-fy2026.pdf'."""
+    return file_name(f"{territory} performance fy{fiscal_year}", "pdf")
 
 
 def render_performance(p: Performance) -> bytes:
@@ -99,7 +103,12 @@ def _deals(count: int) -> str:
 def _attainment(measure: Measure | None) -> str:
     if measure is None or not measure.target:
         return "no target"
-    return f"{100 * measure.actual / measure.target:.0f}% of target"
+    return f"{_attained(measure)} of target"
+
+
+def _attained(m: Measure) -> str:
+    """Actual as a share of target: '87%'; a dash without a target."""
+    return f"{100 * m.actual / m.target:.0f}%" if m.target else "-"
 
 
 def _charts(p: Performance, width: float) -> pdf.Flowable:
@@ -107,17 +116,10 @@ def _charts(p: Performance, width: float) -> pdf.Flowable:
         (f"Q{q.quarter}", float(q.weighted_acv.target), float(q.weighted_acv.actual))
         for q in (p.targets.quarters if p.targets else [])
     ]
-    health = p.portfolio.health
     images = [
         charts.target_vs_actual(quarters, title="Weighted ACV by quarter: target vs actual"),
         charts.health_distribution(
-            {
-                "healthy": health.healthy,
-                "at_risk": health.at_risk,
-                "critical": health.critical,
-                "unknown": health.unknown,
-            },
-            title=f"Health of {p.portfolio.clients} clients",
+            p.portfolio.health.model_dump(), title=f"Health of {p.portfolio.clients} clients"
         ),
     ]
     return pdf.row(images, (0.5, 0.5), width, height=55 * pdf.mm)
@@ -144,12 +146,7 @@ def _measure_tables(p: Performance, width: float) -> list[pdf.Flowable]:
 
 
 def _figures(m: Measure) -> tuple[str, str, str, str]:
-    attained = f"{100 * m.actual / m.target:.0f}%" if m.target else "-"
-    return money(m.target), money(m.actual), _signed(m.gap), attained
-
-
-def _signed(value: Decimal) -> str:
-    return f"-{money(-value)}" if value < 0 else money(value)
+    return money(m.target), money(m.actual), money(m.gap), _attained(m)
 
 
 def _people(p: Performance, width: float) -> pdf.Flowable:
