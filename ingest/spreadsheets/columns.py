@@ -168,7 +168,7 @@ def locate_header(
     that maps every required field and the most fields; None when no candidate does."""
     required = [f.name for f in fields if f.required]
     rows = sheet.rows[:HEADER_SEARCH_ROWS]
-    texts = [[_label(c) for c in cells] for _, cells in rows]
+    texts = _candidate_labels(sheet)
     best: tuple[int, int, Header] | None = None
     for i in range(len(rows)):
         candidates: list[tuple[tuple[int, ...], list[str]]] = [((rows[i][0],), texts[i])]
@@ -187,14 +187,23 @@ def locate_header(
     return best[2] if best else None
 
 
+def maps_any(sheet: Sheet, fields: Sequence[FieldSpec], overrides: Mapping[str, str]) -> bool:
+    """Whether any row where the header may be maps at least one of ``fields``."""
+    return any(map_columns(labels, fields, overrides)[0] for labels in _candidate_labels(sheet))
+
+
+def _candidate_labels(sheet: Sheet) -> list[list[str]]:
+    """The labels of each row where the header may be."""
+    return [[_label(c) for c in cells] for _, cells in sheet.rows[:HEADER_SEARCH_ROWS]]
+
+
 def missing_columns_error(
     where: str, sheet: Sheet, fields: Sequence[FieldSpec], overrides: Mapping[str, str]
 ) -> ValidationError:
     """One error naming the required columns that are missing and the columns found."""
-    rows = sheet.rows[:HEADER_SEARCH_ROWS]
     # Show the row that came closest to being a header.
     labels = max(
-        ([_label(c) for c in cells] for _, cells in rows),
+        _candidate_labels(sheet),
         key=lambda ls: len(map_columns(ls, fields, overrides)[0]),
         default=[],
     )

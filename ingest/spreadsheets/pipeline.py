@@ -15,13 +15,13 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import PipelineOpportunity
+from ingest.spreadsheets import repository
 from ingest.spreadsheets.burc import DealIndex, Match, key_name
 from ingest.spreadsheets.columns import FieldSpec
-from ingest.spreadsheets.lookups import Clients, People, UnknownReferenceError
+from ingest.spreadsheets.lookups import Clients, People
 from ingest.spreadsheets.records import Rows, SourceRow, reject_duplicates
 from ingest.spreadsheets.report import RowOutcome
 from ingest.spreadsheets.writer import Plan, Writes, changes, now
@@ -51,6 +51,7 @@ COLUMNS = (
     "owner_id", "stage", "probability", "acv", "tcv", "close_date", "fiscal_year", "quarter",
     "in_target", "focus_deal", "rats_and_mice", "external_id", "burc_match", "burc_source_sheet",
 )  # fmt: skip
+_SHOWN = {"owner_id": "owner"}
 
 
 def plan_pipeline(session: Session, rows: Rows, *, whole_workbook: bool) -> Plan:
@@ -59,7 +60,7 @@ def plan_pipeline(session: Session, rows: Rows, *, whole_workbook: bool) -> Plan
     ``whole_workbook``: the file is all of BURC, so unmatched stored deals leave it.
     """
     people, clients = People(session), Clients(session)
-    stored = [dict(r) for r in session.execute(select(PipelineOpportunity.__table__)).mappings()]
+    stored = repository.stored_rows(session, PipelineOpportunity)
     index = DealIndex(stored, {c["id"]: c["name"] for c in clients.rows.values()})
     for row in rows.rows:
         _resolve(row, people, clients)
@@ -91,11 +92,7 @@ def _resolve(row: SourceRow, people: People, clients: Clients) -> None:
             row.problems.append(f"client: no client named {values['client']!r}")
         else:
             values["client_id"] = client["id"]
-    if "owner" in values:
-        try:
-            values["owner_id"] = people.resolve(values["owner"])
-        except UnknownReferenceError as error:
-            row.problems.append(f"owner: {error}")
+    people.resolve_field(row, "owner")
     close = values.get("close_date")
     if close is not None:
         values.setdefault("fiscal_year", close.year)
@@ -125,17 +122,17 @@ def _match(row: SourceRow, index: DealIndex, clients: Clients) -> Match:
 
 
 def _reject_shared_matches(rows: list[SourceRow], matches: dict[int, Match]) -> None:
-    by_deal: dict[uuid.UUID, list[SourceRow]] = defaultdict(list)
+    by_deal: dict[tuple[uuid.UUID, str], list[SourceRow]] = defaultdict(list)
     for row in rows:
         deal = matches[id(row)].deal
         if deal is not None:
-            by_deal[deal["id"]].append(row)
-    for group in by_deal.values():
-        for row in group if len(group) > 1 else ():
+            by_deal[(deal["id"], deal["name"])].append(row)
+    for (_, name), group in by_deal.items():
+        if len(group) < 2:
+            continue
+        for row in group:
             others = ", ".join(o.where for o in group if o is not row)
-            deal = matches[id(row)].deal
-            assert deal is not None
-            row.problems.append(f"duplicate: {others} also matches the deal {deal['name']!r}")
+            row.problems.append(f"duplicate: {others} also matches the deal {name!r}")
 
 
 def _label(row: SourceRow) -> str:
@@ -162,7 +159,7 @@ def _plan_row(
         found = {c: (None, insert[c]) for c in COLUMNS if insert[c] is not None}
         note = "new deal: no pipeline deal matched"
         return RowOutcome(
-            row.sheet, row.row, _label(row), "insert", _shown(found, people), [], note
+            row.sheet, row.row, _label(row), "insert", people.shown(found, _SHOWN), [], note
         )
     if deal["external_id"] and "external_id" in wanted:
         del wanted["external_id"]  # matched by it, or by name with no conflicting id
@@ -174,7 +171,7 @@ def _plan_row(
     if not found:
         return RowOutcome(row.sheet, row.row, label, "unchanged", note=note)
     writes.updates.append({"id": deal["id"], **wanted, "updated_at": now()})
-    return RowOutcome(row.sheet, row.row, label, "update", _shown(found, people), [], note)
+    return RowOutcome(row.sheet, row.row, label, "update", people.shown(found, _SHOWN), [], note)
 
 
 def _leave_burc(
@@ -196,12 +193,3 @@ def _leave_burc(
             note = "no longer in the BURC workbook"
             outcomes.append(RowOutcome("", 0, label, "update", found, [], note))
     return outcomes
-
-
-def _shown(found: dict[str, tuple[Any, Any]], people: People) -> dict[str, tuple[Any, Any]]:
-    return {
-        ("owner" if c == "owner_id" else c): (
-            (people.email(b), people.email(a)) if c == "owner_id" else (b, a)
-        )
-        for c, (b, a) in found.items()
-    }

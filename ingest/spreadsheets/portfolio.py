@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Client
 from ingest.spreadsheets.columns import FieldSpec
-from ingest.spreadsheets.lookups import Clients, People, UnknownReferenceError, client_key
+from ingest.spreadsheets.lookups import Clients, People, client_key
 from ingest.spreadsheets.records import Rows, SourceRow, reject_duplicates
 from ingest.spreadsheets.report import RowOutcome
 from ingest.spreadsheets.writer import Plan, Writes, changes, now
@@ -51,22 +51,14 @@ def plan_portfolio(session: Session, rows: Rows, *, today: date) -> Plan:
     """Decide each row's outcome against the stored clients (loaded once) and the writes."""
     people, clients = People(session), Clients(session)
     for row in rows.rows:
-        _resolve_people(row, people)
+        people.resolve_field(row, "cse")
+        people.resolve_field(row, "cam")
     reject_duplicates(
         rows.rows, lambda r: client_key(r.values["name"]) if "name" in r.values else None, "client"
     )
     writes = Writes(Client)
     outcomes = [_plan_row(row, clients, people, writes, today) for row in rows.rows]
     return Plan(outcomes, writes)
-
-
-def _resolve_people(row: SourceRow, people: People) -> None:
-    for role in ("cse", "cam"):
-        if role in row.values:
-            try:
-                row.values[f"{role}_id"] = people.resolve(row.values[role])
-            except UnknownReferenceError as error:
-                row.problems.append(f"{role}: {error}")
 
 
 def _plan_row(
@@ -84,13 +76,13 @@ def _plan_row(
         writes.inserts.append(insert)
         found = {column: (None, value) for column, value in wanted.items()}
         _record_history(writes, client_id, insert, found, today)
-        return RowOutcome(row.sheet, row.row, name, "insert", _shown(found, people))
+        return RowOutcome(row.sheet, row.row, name, "insert", people.shown(found, _SHOWN))
     found = changes(stored, wanted, COLUMNS)
     if not found:
         return RowOutcome(row.sheet, row.row, stored["name"], "unchanged")
     writes.updates.append({"id": stored["id"], **wanted, "updated_at": now()})
     _record_history(writes, stored["id"], {**stored, **wanted}, found, today)
-    return RowOutcome(row.sheet, row.row, stored["name"], "update", _shown(found, people))
+    return RowOutcome(row.sheet, row.row, stored["name"], "update", people.shown(found, _SHOWN))
 
 
 def _record_history(
@@ -103,13 +95,3 @@ def _record_history(
     if any(column in found for column in HISTORY):
         reading = {column: client.get(column) for column in HISTORY}
         writes.history.append({"client_id": client_id, "recorded_on": today, **reading})
-
-
-def _shown(found: dict[str, tuple[Any, Any]], people: People) -> dict[str, tuple[Any, Any]]:
-    """Changes as a person reads them: users by e-mail, not by id."""
-    return {
-        _SHOWN.get(column, column): (
-            (people.email(before), people.email(after)) if column in _SHOWN else (before, after)
-        )
-        for column, (before, after) in found.items()
-    }

@@ -20,7 +20,7 @@ from ingest.spreadsheets.columns import (
     FieldSpec,
     Header,
     locate_header,
-    map_columns,
+    maps_any,
     missing_columns_error,
 )
 from ingest.spreadsheets.reader import Cell, Sheet, Workbook
@@ -75,7 +75,7 @@ def read_rows(book: Workbook, fields: Sequence[FieldSpec], overrides: Mapping[st
     for sheet in book.sheets:
         header = locate_header(sheet, fields, overrides)
         if header is None:
-            if len(book.sheets) > 1 and not _maps_any(sheet, required, overrides):
+            if len(book.sheets) > 1 and not maps_any(sheet, required, overrides):
                 notes.append(f"sheet {sheet.name!r} skipped: it has none of the required columns")
                 continue
             raise missing_columns_error(_where(book, sheet), sheet, fields, overrides)
@@ -106,13 +106,6 @@ def _check_overrides(where: str, header: Header, overrides: Mapping[str, str]) -
 
 def _where(book: Workbook, sheet: Sheet) -> str:
     return book.source if book.format == "csv" else f"{book.source}, sheet {sheet.name!r}"
-
-
-def _maps_any(sheet: Sheet, required: Sequence[FieldSpec], overrides: Mapping[str, str]) -> bool:
-    return any(
-        map_columns([str(c or "") for c in cells], required, overrides)[0]
-        for _, cells in sheet.rows[:10]
-    )
 
 
 def _sheet_rows(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,6 @@ from ingest.spreadsheets.report import ImportReport
 from ingest.spreadsheets.writer import Plan
 
 ImportKind = Literal["portfolio", "targets", "pipeline"]
-KINDS: tuple[ImportKind, ...] = get_args(ImportKind)
 FIELDS: dict[ImportKind, tuple[FieldSpec, ...]] = {
     "portfolio": portfolio.FIELDS,
     "targets": targets.FIELDS,

@@ -11,13 +11,13 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import ValidationError
 from core.models import CseCamTarget
+from ingest.spreadsheets import repository
 from ingest.spreadsheets.columns import FieldSpec
-from ingest.spreadsheets.lookups import People, UnknownReferenceError
+from ingest.spreadsheets.lookups import People
 from ingest.spreadsheets.records import Rows, SourceRow, reject_duplicates
 from ingest.spreadsheets.report import RowOutcome
 from ingest.spreadsheets.writer import Plan, Writes, changes
@@ -30,7 +30,7 @@ MEASURES = {
 }
 
 
-def _measure_fields() -> list[FieldSpec]:
+def _measure_fields() -> tuple[FieldSpec, ...]:
     fields = []
     for measure, names in MEASURES.items():
         for part, low in (("target", 0.0), ("actual", None)):
@@ -38,9 +38,10 @@ def _measure_fields() -> list[FieldSpec]:
             if part == "target":
                 aliases += [f"{n} tgt" for n in names]
             fields.append(FieldSpec(f"{measure}_{part}", "money", ", ".join(aliases), low=low))
-    return fields
+    return tuple(fields)
 
 
+MEASURE_FIELDS = _measure_fields()
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "user",
@@ -52,9 +53,9 @@ FIELDS: tuple[FieldSpec, ...] = (
         "fiscal_year", "year", "fy, fiscal year, financial year, year", True, low=2000, high=2100
     ),
     FieldSpec("quarter", "quarter", "qtr, q, fiscal quarter", required=True),
-    *_measure_fields(),
+    *MEASURE_FIELDS,
 )
-COLUMNS = tuple(f.name for f in FIELDS[3:])
+COLUMNS = tuple(f.name for f in MEASURE_FIELDS)
 
 
 def check_measures(rows: Rows) -> None:
@@ -70,17 +71,12 @@ def plan_targets(session: Session, rows: Rows) -> Plan:
     """Decide each row's outcome against the stored targets (loaded once) and the writes."""
     check_measures(rows)
     people = People(session)
-    table = CseCamTarget.__table__
     stored = {
-        (r["user_id"], r["fiscal_year"], r["quarter"]): dict(r)
-        for r in session.execute(select(table)).mappings()
+        (r["user_id"], r["fiscal_year"], r["quarter"]): r
+        for r in repository.stored_rows(session, CseCamTarget)
     }
     for row in rows.rows:
-        if "user" in row.values:
-            try:
-                row.values["user_id"] = people.resolve(row.values["user"])
-            except UnknownReferenceError as error:
-                row.problems.append(f"user: {error}")
+        people.resolve_field(row, "user")
     reject_duplicates(rows.rows, _key, "person and quarter")
     writes = Writes(CseCamTarget)
     outcomes = [_plan_row(row, stored, people, writes) for row in rows.rows]

@@ -1,26 +1,23 @@
-"""Comparing a row with what is stored, and writing many rows in few statements.
+"""Comparing a row with what is stored, and the writes an import decided on.
 
-Inserts and updates go out in batches (SQLAlchemy's bulk INSERT and bulk UPDATE by primary
-key), never one query per row. Only flushes: the caller owns the transaction.
+The writes go out batched (see :mod:`ingest.spreadsheets.repository`). Only flushes: the
+caller owns the transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from core.models import Base, ClientHealthHistory
+from core.models import Base
+from ingest.spreadsheets import repository
 from ingest.spreadsheets.report import RowOutcome
-
-BATCH = 1000
-Row = dict[str, Any]
+from ingest.spreadsheets.repository import Row
 
 
 @dataclass
@@ -34,10 +31,9 @@ class Writes:
 
     def apply(self, session: Session) -> None:
         """Write everything (batched); only flushes."""
-        insert_rows(session, self.model, self.inserts)
-        update_rows(session, self.model, self.updates)
-        if self.history:
-            upsert_health_history(session, self.history)
+        repository.insert_rows(session, self.model, self.inserts)
+        repository.update_rows(session, self.model, self.updates)
+        repository.upsert_health_history(session, self.history)
         session.flush()
 
 
@@ -74,34 +70,3 @@ def changes(
 def now() -> datetime:
     """The time to stamp ``updated_at`` with."""
     return datetime.now(UTC)
-
-
-def insert_rows(session: Session, model: type[Base], rows: Sequence[Row]) -> None:
-    """Insert ``rows`` (dicts of column values, all with the same keys) in batches."""
-    for start in range(0, len(rows), BATCH):
-        session.execute(insert(model), list(rows[start : start + BATCH]))
-
-
-def update_rows(session: Session, model: type[Base], rows: Sequence[Row]) -> None:
-    """Update rows by primary key (``id`` in each dict), grouped by the columns they set."""
-    groups: dict[tuple[str, ...], list[Row]] = {}
-    for row in rows:
-        groups.setdefault(tuple(sorted(row)), []).append(row)
-    for group in groups.values():
-        for start in range(0, len(group), BATCH):
-            session.execute(update(model), group[start : start + BATCH])
-
-
-def upsert_health_history(session: Session, rows: Sequence[Row]) -> None:
-    """Write today's readings; a second import on the same day replaces the first's."""
-    for start in range(0, len(rows), BATCH):
-        statement = pg_insert(ClientHealthHistory).values(list(rows[start : start + BATCH]))
-        statement = statement.on_conflict_do_update(
-            index_elements=["client_id", "recorded_on"],
-            set_={
-                "health_score": statement.excluded.health_score,
-                "nps": statement.excluded.nps,
-                "arr": statement.excluded.arr,
-            },
-        )
-        session.execute(statement)
