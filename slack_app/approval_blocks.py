@@ -12,15 +12,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent.runner import PendingDecision
-from slack_app.blocks import context_block, escape, section_block, shorten
-from slack_app.edit_modal import MAX_TEXT, editable, plan_label, proposed_changes
+from slack_app.blocks import MAX_BLOCKS, MAX_TEXT, context_block, escape, section_block, shorten
+from slack_app.edit_modal import editable, find_item, plan_label, proposed_changes
 from slack_app.messages import Message
 
 ACCEPT = "approval_accept"
 EDIT = "approval_edit"
 REJECT = "approval_reject"
 
-_MAX_BLOCKS = 50
 _ADDED = "\N{HEAVY PLUS SIGN}"
 _REMOVED = "\N{HEAVY MINUS SIGN}"
 _ITEM_PATH = re.compile(r"^(?P<prefix>[A-Za-z_][\w.]*)?\[id=(?P<id>[^\]]+)\](?:\.(?P<field>.+))?$")
@@ -73,7 +72,7 @@ def proposal_message(decision: PendingDecision) -> Message:
     actions = {"type": "actions", "block_id": f"approval:{value}", "elements": buttons}
     head = [section_block(f"*{escape(shorten(summary(decision), 2000))}*")]
     tail = [context_block(escape(_facts(decision))), actions]
-    changes = _change_blocks(readable_changes(decision), _MAX_BLOCKS - len(head) - len(tail))
+    changes = _change_blocks(readable_changes(decision), MAX_BLOCKS - len(head) - len(tail))
     return Message(
         text=escape(_one_line(f"ChaSen proposes: {summary(decision)}", 300)),
         blocks=[*head, *changes, *tail],
@@ -100,7 +99,7 @@ def decided_message(
     tail = [context_block(f"{emoji} {verb} by {escape(decided_by)} · {when}")]
     if outcome.strip():
         tail.append(section_block(escape(shorten(outcome.strip(), MAX_TEXT - 100))))
-    changes = _change_blocks(readable_changes(decision), _MAX_BLOCKS - len(head) - len(tail))
+    changes = _change_blocks(readable_changes(decision), MAX_BLOCKS - len(head) - len(tail))
     return Message(
         text=escape(_one_line(f"{verb} by {decided_by}: {summary(decision)}", 300)),
         blocks=[*head, *changes, *tail],
@@ -187,7 +186,7 @@ def _section_lines(args: dict[str, Any]) -> list[str]:
         else:
             key = (prefix, item_id)
             if key not in heads:
-                item = _find(args.get("after"), prefix, item_id) or _find(
+                item = find_item(args.get("after"), prefix, item_id) or find_item(
                     args.get("before"), prefix, item_id
                 )
                 heads[key] = f"✏️ {noun.capitalize()} {_name(item, item_id)}"
@@ -199,15 +198,6 @@ def _section_lines(args: dict[str, Any]) -> list[str]:
         e if isinstance(e, str) else f"{heads[e]}: {shorten('; '.join(edits[e]), 1500)}"
         for e in entries
     ]
-
-
-def _find(container: Any, prefix: str, item_id: str) -> Any:
-    node = container
-    for key in prefix.split(".") if prefix else []:
-        node = node.get(key) if isinstance(node, dict) else None
-    if isinstance(node, list):
-        return next((i for i in node if isinstance(i, dict) and i.get("id") == item_id), None)
-    return None
 
 
 def _name(item: Any, item_id: str) -> str:

@@ -195,6 +195,13 @@ def _notices(notices: Sequence[str]) -> list[str]:
     return [*notices[: MAX_NOTICES - 1], f"…and {more} more notices"]
 
 
+def report_message(text: str, mrkdwn: str, footer: str) -> Message:
+    """A read-only answer: ``mrkdwn`` as sections, then ``footer`` (mrkdwn) as a context line;
+    ``text`` (plain) is its notification."""
+    blocks = [*sections(mrkdwn), context_block(footer)]
+    return Message(escape(shorten(text, FALLBACK_CHARS)), blocks)
+
+
 def working_message(what: str = "Working on it…") -> Message:
     """A short status line, replaced by the answer when it is ready."""
     return Message(escape(what), [context_block(f"{HOURGLASS} {escape(what)}")])

@@ -27,7 +27,7 @@ from planning.records import PlanSummary
 from planning.service import PlanService
 from risk.bands import HIGH_RISK
 from risk.digest_render import BAND_EMOJI
-from slack_app.blocks import context_block, escape, sections, shorten
+from slack_app.blocks import escape, report_message
 from slack_app.messages import Message
 from slack_app.performance_message import performance_message
 
@@ -96,7 +96,7 @@ def help_message() -> Message:
     lines = [f"• `/chasen {example}`: {what}" for example, what in EXAMPLES]
     text = "*What I can do with `/chasen`*\n" + "\n".join(lines)
     tip = "Or mention me (or message me) with any question about your clients and plans."
-    return Message("ChaSen commands: " + ", ".join(VERBS), [*sections(text), context_block(tip)])
+    return report_message("ChaSen commands: " + ", ".join(VERBS), text, tip)
 
 
 def draft_request(session: Session, person: Person, argument: str) -> DraftInput:
@@ -142,10 +142,6 @@ def answer_command(session: Session, person: Person, command: SlashCommand, toda
     raise ValidationError(f"`/chasen {command.verb}` has no read-only answer")
 
 
-def _message(text: str, mrkdwn: str, footer: str) -> Message:
-    return Message(escape(shorten(text, 200)), [*sections(mrkdwn), context_block(footer)])
-
-
 # --- risk ----------------------------------------------------------------------------------
 
 
@@ -164,7 +160,7 @@ def risk_list_message(session: Session, person: Person, today: date) -> Message:
         more = found.matched - len(shown)
         lines.append(f"_…and {more} lower-risk clients: ask `/chasen risk <client>` for any._")
     text = f"Churn risk: {high} of {found.matched} clients at high or critical risk"
-    return _message(text, "\n\n".join(lines), _risk_footer(shown, today))
+    return report_message(text, "\n\n".join(lines), _risk_footer(shown, today))
 
 
 def client_risk_message(session: Session, person: Person, name: str, today: date) -> Message:
@@ -180,7 +176,7 @@ def client_risk_message(session: Session, person: Person, name: str, today: date
     if risk.next_action:
         lines.append(f"*Next step:* {escape(risk.next_action)}")
     text = f"{risk.client}: churn risk {risk.band or 'not scored'}"
-    return _message(text, "\n".join(lines), _risk_footer([risk], today))
+    return report_message(text, "\n".join(lines), _risk_footer([risk], today))
 
 
 def _headline(risk: views.ClientRiskView) -> str:
@@ -232,7 +228,7 @@ def stakeholders_message(session: Session, person: Person, name: str, today: dat
         ]
     footer = "Detected from transcripts: suggestions, not the plan's relationship map."
     text = f"Stakeholders of {client.name}: {len(people)} people, {len(changes)} changes"
-    return _message(text, "\n".join(lines), footer)
+    return report_message(text, "\n".join(lines), footer)
 
 
 def _person_line(v: stakeholders.StakeholderView) -> str:
@@ -260,12 +256,12 @@ def plans_message(session: Session, person: Person, name: str) -> Message:
             f"No plan for *{escape(client.name)}* that you can see yet. Start one with "
             f"`/chasen draft {escape(client.name)}`."
         )
-        return _message(f"No plans for {client.name} yet", mrkdwn, "ChaSen · plans")
+        return report_message(f"No plans for {client.name} yet", mrkdwn, "ChaSen · plans")
     lines = [f"*Plans for {escape(client.name)}*, most recently updated first"]
     lines += [plan_summary(p) for p in plans]
     count = f"{len(plans)} plan{'' if len(plans) == 1 else 's'}"
     text = f"{count} for {client.name}: latest {plans[0].status or 'draft'}"
-    message = _message(text, "\n\n".join(lines), "ChaSen · plans")
+    message = report_message(text, "\n\n".join(lines), "ChaSen · plans")
     buttons = [
         {
             "type": "button",

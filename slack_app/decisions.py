@@ -21,6 +21,7 @@ from slack_app import replies
 from slack_app.approval_blocks import ACCEPT, decided_message
 from slack_app.blocks import error_message
 from slack_app.messages import Message
+from slack_app.threads import clicked_message
 from slack_app.work import Work
 
 
@@ -69,12 +70,7 @@ def _what_was_decided(body: dict[str, Any]) -> tuple[dict[str, Any], uuid.UUID, 
         where = body["where"]
         return where, uuid.UUID(where["approval_id"]), {"type": "edit", "args": body["edited"]}
     action = body["actions"][0]
-    where = {
-        "channel": body["channel"]["id"],
-        "ts": body["container"]["message_ts"],
-        "thread_ts": (body.get("message") or {}).get("thread_ts"),
-        "response_url": body.get("response_url"),
-    }
+    where = clicked_message(body)
     kind = "accept" if action["action_id"] == ACCEPT else "ignore"
     return where, uuid.UUID(action["value"]), {"type": kind}
 

@@ -19,6 +19,7 @@ from scheduler.slack_delivery import PostedMessage
 from slack_app import replies
 from slack_app.blocks import error_message, working_message
 from slack_app.commands import draft_request, parse_command
+from slack_app.threads import clicked_message
 from slack_app.work import Work
 
 
@@ -46,11 +47,11 @@ def draft_intervention(work: Work) -> None:
     """The digest's button: a draft for that client, in the digest message's thread."""
     body = work.payload
     client_id = json.loads(body["actions"][0]["value"])["client_id"]
-    channel = body["channel"]["id"]
-    thread_ts = (body.get("message") or {}).get("thread_ts") or body["container"]["message_ts"]
+    where = clicked_message(body)
+    thread_ts = where["thread_ts"] or where["ts"]
     who = work.identify(body["user"]["id"])
     if who.person is None:
-        work.send([replies.respond(body["response_url"], work.unknown(who))])
+        work.send([replies.respond(where["response_url"], work.unknown(who))])
         return
     request = DraftInput(client=client_id)
     try:
@@ -58,10 +59,10 @@ def draft_intervention(work: Work) -> None:
             name = client_in_reach(session, who.person, uuid.UUID(client_id)).name
         work.chasen().check_draft(who.person, request)
     except ChaSenError as error:
-        work.send([replies.respond(body["response_url"], error_message(error.message))])
+        work.send([replies.respond(where["response_url"], error_message(error.message))])
         return
     status = work.working(
-        channel, working_message(f"Drafting an intervention plan for {name}…"), thread_ts
+        where["channel"], working_message(f"Drafting an intervention plan for {name}…"), thread_ts
     )
     _draft(work, who.person, request, status, thread_ts=thread_ts)
 

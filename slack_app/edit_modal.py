@@ -205,6 +205,12 @@ def locate_item(
     return node, None
 
 
+def find_item(container: Any, prefix: str, item_id: str | None) -> dict[str, Any] | None:
+    """The item with ``item_id`` in the list at ``prefix`` of ``container``, if it is there."""
+    items, index = locate_item(container, prefix, item_id)
+    return items[index] if items is not None and index is not None else None
+
+
 def value_kind(value: Any) -> str:
     if isinstance(value, bool):
         return "bool"
@@ -286,8 +292,7 @@ def _hint(annotation: Any, value: Any) -> str | None:
 def _what(form: EditForm, after: Any, label: str) -> str:
     if form.mode == "object":
         return f"Editing the {form.section} section of {label}."
-    items, index = locate_item(after, form.prefix, form.item_id)
-    item = items[index] if items is not None and index is not None else {}
+    item = find_item(after, form.prefix, form.item_id) or {}
     name = item.get("title") or item.get("name") or form.item_id
     where = f"{form.section} section" + (f" ({_human(form.prefix).lower()})" if form.prefix else "")
     return f"Editing “{name}” in the {where} of {label}. Empty inputs clear a field."

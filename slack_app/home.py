@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from agent.runner import PendingDecision
 from core.identity import Person
 from core.models import Client
-from planning.calculations import health_band
+from planning.exports.outline import health
 from planning.permissions import is_collaborator, is_owner, visible_clients
 from planning.portfolio_views import is_at_risk
 from planning.records import PlanSummary
@@ -124,9 +124,8 @@ def _risk_line(client: Client, risk: ClientRisk) -> str:
     # At risk by its health alone, a client's churn band may be a reassuring green.
     emoji = BAND_EMOJI[str(risk.band)] if risk.high else CRITICAL_HEALTH
     band = f"{risk.band} churn risk" if risk.band else "not scored"
-    health = client.health_score
-    band_text = str(health_band(health)).replace("_", " ")
-    health_text = f"health {health} ({band_text})" if health is not None else "no health score"
+    score = client.health_score
+    health_text = f"health {health(score)}" if score is not None else "no health score"
     reason = risk.raising[0]["text"] if risk.raising else risk.missing or "no reason stated"
     return (
         f"{emoji} *{escape(client.name)}* · {band} · {escape(health_text)}\n"

@@ -31,21 +31,25 @@ from slack_app.commands import SEND_PLAN_PDF, help_message, parse_command
 from slack_app.edit_modal import EDIT_CALLBACK, edit_view
 from slack_app.edit_values import FormErrors, edited_args
 from slack_app.identity import identify
+from slack_app.threads import clicked_message
 
 log = logging.getLogger("chasen.slack")
 
 EVENTS = ("message", "app_mention", "app_home_opened")
 """The events the app listens to (the manifest subscribes to these, ``message`` in DMs)."""
 COMMAND = "/chasen"
-ACTIONS = (ACCEPT, EDIT, REJECT, DRAFT_INTERVENTION_ACTION, SEND_PLAN_PDF)
 
 
 def register(app: App, database: Database, poster: SlackPoster) -> None:
     """Attach ChaSen's listeners to a bolt app."""
     listeners = Listeners(database, poster)
-    app.event("message")(listeners.on_direct_message)
-    app.event("app_mention")(listeners.on_mention)
-    app.event("app_home_opened")(listeners.on_home_opened)
+    on_event = {
+        "message": listeners.on_direct_message,
+        "app_mention": listeners.on_mention,
+        "app_home_opened": listeners.on_home_opened,
+    }
+    for event in EVENTS:
+        app.event(event)(on_event[event])
     app.command(COMMAND)(listeners.on_command)
     app.action(ACCEPT)(listeners.on_decision)
     app.action(REJECT)(listeners.on_decision)
@@ -71,7 +75,7 @@ class Listeners:
         lock: str | None = None,
     ) -> bool:
         """Record the delivery and queue its job (see :func:`slack_app.received.receive`)."""
-        team = body.get("team_id") or (body.get("team") or {}).get("id")
+        team = body.get("team_id") or _team(body)
         with transaction(self.sessions) as session:
             fresh = received.receive(
                 session, id=id, kind=kind, payload=body, team_id=team, slack_user_id=user,
@@ -122,7 +126,8 @@ class Listeners:
         """Accept or Reject on a proposal."""
         ack()
         user = body["user"]["id"]
-        self.receive("action", f"action:{body['trigger_id']}", body, user, _message_lock(body))
+        lock = _message_lock(_team(body), clicked_message(body))
+        self.receive("action", f"action:{body['trigger_id']}", body, user, lock)
 
     def on_click(self, ack: Ack, body: dict[str, Any]) -> None:
         """A digest's "Draft intervention plan", or a plan's "PDF" button."""
@@ -141,13 +146,7 @@ class Listeners:
                     respond(text=refusal.text, blocks=refusal.blocks, replace_original=False)
                     return
                 decision = decision_for(session, who.person, _uuid(approval_id))
-            where = {
-                "approval_id": approval_id,
-                "channel": body["channel"]["id"],
-                "ts": body["container"]["message_ts"],
-                "thread_ts": (body.get("message") or {}).get("thread_ts"),
-                "response_url": body.get("response_url"),
-            }
+            where = {"approval_id": approval_id, **clicked_message(body)}
             form = edit_view(decision, json.dumps(where))
             client.views_open(trigger_id=body["trigger_id"], view=form)
         except ChaSenError as error:
@@ -174,8 +173,7 @@ class Listeners:
             return
         ack()
         payload = {**body, "edited": edited, "where": where}
-        team = (body.get("team") or {}).get("id")
-        lock = thread_lock(team, where["channel"], where["thread_ts"] or where["ts"])
+        lock = _message_lock(_team(body), where)
         id = f"view:{view['id']}:{view['hash']}"
         self.receive("view", id, payload, body["user"]["id"], lock)
 
@@ -185,6 +183,7 @@ _ACKS = {
     "risk": "Looking at the churn risk of {argument}…",
     "stakeholders": "Looking up the stakeholders of {argument}…",
     "plan": "Looking up the plans for {argument}…",
+    "performance": "Looking up the performance of {argument}…",
 }
 
 
@@ -197,11 +196,14 @@ def _thread_lock(body: dict[str, Any], event: dict[str, Any]) -> str:
     return thread_lock(body.get("team_id"), event["channel"], event.get("thread_ts") or event["ts"])
 
 
-def _message_lock(body: dict[str, Any]) -> str:
+def _message_lock(team: str | None, where: dict[str, Any]) -> str:
     # A decision resumes the conversation of the thread its message is in.
-    message = body.get("message") or {}
-    thread = message.get("thread_ts") or body["container"]["message_ts"]
-    return thread_lock((body.get("team") or {}).get("id"), body["channel"]["id"], thread)
+    return thread_lock(team, where["channel"], where["thread_ts"] or where["ts"])
+
+
+def _team(body: dict[str, Any]) -> str | None:
+    """The workspace of an interaction (a click or a submitted form)."""
+    return (body.get("team") or {}).get("id")
 
 
 def _first_block_error(view: dict[str, Any], message: str) -> dict[str, str]:

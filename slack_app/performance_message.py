@@ -11,7 +11,7 @@ from core.identity import Person
 from planning import performance as perf
 from planning.draft_data import money
 from planning.performance_records import Performance
-from slack_app.blocks import context_block, escape, sections, shorten
+from slack_app.blocks import escape, report_message
 from slack_app.messages import Message
 
 MAX_DEALS: Final = 5
@@ -31,8 +31,7 @@ def performance_message(session: Session, person: Person, argument: str, today: 
             lines = [f"*{escape(level.replace('_', ' ').capitalize())}s, FY{today.year}*"]
             lines += [_headline(u) for u in units[:MAX_UNITS]]
             footer = "Drill in with `/chasen performance <name>`"
-            return Message(f"Performance of {len(units)} {level}s", [*sections("\n".join(lines)),
-                           context_block(footer)])  # fmt: skip
+            return report_message(f"Performance of {len(units)} {level}s", "\n".join(lines), footer)
         key = found
     unit = perf.performance(session, person, level, key, today.year, today)
     return unit_message(unit)
@@ -70,9 +69,9 @@ def unit_message(unit: Performance) -> Message:
                 f"{child.clients} clients, {child.clients_at_risk} at risk · "
                 f"`/chasen performance {escape(child.key)}`"
             )
-    text = shorten(f"Performance of {unit.label}, FY{unit.fiscal_year}", 200)
+    text = f"Performance of {unit.label}, FY{unit.fiscal_year}"
     footer = f"ChaSen · performance as of {unit.as_of.isoformat()}"
-    return Message(escape(text), [*sections("\n".join(lines)), context_block(footer)])
+    return report_message(text, "\n".join(lines), footer)
 
 
 def _headline(unit: Performance) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from agent.checkpoints import open_checkpointer
 from agent.runner import ChaSen, TurnResult
 from core.bootstrap import Database
@@ -32,7 +34,7 @@ class Work:
     _chasen: ChaSen | None = None
 
     @property
-    def sessions(self) -> Any:
+    def sessions(self) -> sessionmaker[Session]:
         """The database's session factory."""
         return self.database.sessions
 

@@ -29,7 +29,8 @@ MANAGER_SLACK = "U0MICHAEL"
 def ask(app: TestClient, db: Database, stub: SlackStub, member: str, text: str) -> str:
     """``/chasen <text>`` as ``member``; the private answer, as one string."""
     name = f"ask-{len(stub.responses)}"
-    send_form(app, command_body(member, text, response_url=response_url(stub, name)))
+    acked = send_form(app, command_body(member, text, response_url=response_url(stub, name)))
+    assert acked.status_code == 200, acked.text
     work(db)
     [answer] = [r for r in stub.responses if r["url"].endswith(name)]
     return json.dumps(answer, ensure_ascii=False)
