@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -48,12 +48,12 @@ from sqlalchemy.orm import Session
 
 from core.errors import NotFoundError, PermissionDeniedError
 from core.identity import Person
-from core.models import Client, User
+from core.models import User
 from planning import calculations, directory
 from planning import performance_repository as repo
+from planning.calculations import CENT
 from planning.draft_data import money
 from planning.performance_records import (
-    LEVELS,
     ChildSummary,
     Contributor,
     DimensionScore,
@@ -65,12 +65,11 @@ from planning.performance_records import (
     ReadinessFigures,
     TargetFigures,
 )
-from planning.performance_repository import ClientRow, Id, PersonRow, Snapshot
+from planning.performance_repository import ClientRow, Id, PersonRow, Snapshot, TargetRow
 from planning.permissions import check_targets, client_filter
-from planning.portfolio_views import HealthCounts, Measure, Measures, QuarterTargets
+from planning.portfolio_views import MEASURES, HealthCounts, Measure, Measures, QuarterTargets
 
 __all__ = [
-    "LEVELS",
     "ChildSummary",
     "Contributor",
     "DimensionScore",
@@ -93,7 +92,6 @@ READINESS_WINDOW_DAYS = 30
 READY_FROM = Decimal("4.00")
 LEAST_READY = 3
 WEAKEST_AT_MOST = 3
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 T = TypeVar("T")
 K = TypeVar("K")
@@ -198,11 +196,10 @@ def _scope(
         user = directory.find_user_by_email(session, key)
         if user is None or user.role not in repo.OWNER_ROLES:
             raise NotFoundError(f"no CSE or CAM with e-mail {key}", email=key)
-        column = Client.cam_id if user.role == "CAM" else Client.cse_id
-        return column == user.id, user.id
+        return repo.owned_by(user), user.id
     if level == "client":
-        return Client.id == directory.find_client(session, key).id, None
-    return repo.GROUPINGS[level] == key, None
+        return repo.with_id(directory.find_client(session, key).id), None
+    return repo.in_grouping(level, key), None
 
 
 @dataclass
@@ -276,19 +273,15 @@ class _View:
         self.focus_of_owner = _group(snap.focus_deals, lambda r: r.owner_id)
         self.meetings_of_client = _group(snap.meetings, lambda r: r.client_id)
         self.meetings_of_owner = _group(snap.meetings, lambda r: r.owner_id)
+        # CSEs and CAMs without clients: counted whole in their region.
+        idle = (p for p in snap.people.values() if not snap.client_counts.get(p.id))
+        self.idle_of_region = _group(idle, lambda p: p.region)
 
     def _owners(self, c: ClientRow) -> tuple[Id, ...]:
         people = self.snap.people
         cse = (c.cse_id,) if c.cse_id in people and people[c.cse_id].role == "CSE" else ()
         cam = (c.cam_id,) if c.cam_id in people and people[c.cam_id].role == "CAM" else ()
         return (*cse, *cam)
-
-    def _idle_people(self, region: str) -> list[Id]:
-        """CSEs and CAMs of ``region`` without clients: counted whole in their region."""
-        counts = self.snap.client_counts
-        return [
-            p.id for p in self.snap.people.values() if p.region == region and not counts.get(p.id)
-        ]
 
     def keys(self, level: Level) -> list[str]:
         """Every key of the level: regions, territories, segments by name; owners by e-mail and
@@ -300,11 +293,7 @@ class _View:
             return [c.id for c in sorted(self.snap.clients, key=lambda c: c.name)]
         keys = set(self.by_level[level])
         if level == "region":
-            keys |= {
-                p.region
-                for p in self.snap.people.values()
-                if p.region and not self.snap.client_counts.get(p.id)
-            }
+            keys |= {region for region in self.idle_of_region if region}
         return sorted(keys)
 
     def unit(self, level: Level, key: str) -> _Unit | None:
@@ -316,17 +305,17 @@ class _View:
             client = self.client_by_id.get(key)
             return self._client_unit(client) if client else None
         clients = self.by_level[level].get(key, [])
-        idle = self._idle_people(key) if level == "region" else []
+        idle = self.idle_of_region.get(key, ()) if level == "region" else ()
         if not clients and not idle:
             return None
-        unit = self._aggregate(level, key, key, clients)
-        unit.shares.update(dict.fromkeys(idle, 0))
+        unit = self._aggregate(level, key, clients)
+        unit.shares.update(dict.fromkeys((p.id for p in idle), 0))
         return unit
 
-    def _aggregate(self, level: Level, key: str, label: str, clients: Sequence[ClientRow]) -> _Unit:
+    def _aggregate(self, level: Level, key: str, clients: Sequence[ClientRow]) -> _Unit:
         shares = Counter(owner for c in clients for owner in self.counted[c.id])
         return _Unit(
-            level, key, label, clients, dict(shares),
+            level, key, key, clients, dict(shares),
             cells=[r for c in clients for r in self.cells_of_client.get(c.id, ())],
             focus=[r for c in clients for r in self.focus_of_client.get(c.id, ())],
             meetings=[r for c in clients for r in self.meetings_of_client.get(c.id, ())],
@@ -396,15 +385,20 @@ class _View:
         total = self.snap.client_counts.get(person_id, 0)
         return (1, 1) if n == 0 or total == 0 else (n, total)
 
-    def _targets(self, shares: dict[Id, int]) -> TargetFigures:
-        sums = {q: {m: [ZERO, ZERO] for m in repo.MEASURES} for q in range(1, 5)}
+    def _apportioned(self, shares: dict[Id, int]) -> Iterator[tuple[TargetRow, int, int]]:
+        """Each counted person's target rows with the share (part of whole) counted."""
         for person_id, n in shares.items():
             part, whole = self._share(person_id, n)
             for row in self.snap.targets.get(person_id, []):
-                for measure, (target, actual) in row.values.items():
-                    cell = sums[row.quarter][measure]
-                    cell[0] += _part(target, part, whole)
-                    cell[1] += _part(actual, part, whole)
+                yield row, part, whole
+
+    def _targets(self, shares: dict[Id, int]) -> TargetFigures:
+        sums = {q: {m: [ZERO, ZERO] for m in MEASURES} for q in range(1, 5)}
+        for row, part, whole in self._apportioned(shares):
+            for measure, (target, actual) in row.values.items():
+                cell = sums[row.quarter][measure]
+                cell[0] += _part(target, part, whole)
+                cell[1] += _part(actual, part, whole)
         quarters = [
             QuarterTargets(quarter=q, **{m: _measure(*pair) for m, pair in by.items()})
             for q, by in sums.items()
@@ -414,19 +408,17 @@ class _View:
                 sum((getattr(q, m).target for q in quarters), ZERO),
                 sum((getattr(q, m).actual for q in quarters), ZERO),
             )
-            for m in repo.MEASURES
+            for m in MEASURES
         }
         return TargetFigures(quarters=quarters, year=Measures(**year))
 
     def _weighted_year(self, shares: dict[Id, int]) -> Measure:
         """The year's weighted-ACV measure of :meth:`_targets` alone (drill-down rows are many)."""
         target = actual = ZERO
-        for person_id, n in shares.items():
-            part, whole = self._share(person_id, n)
-            for row in self.snap.targets.get(person_id, []):
-                quarter_target, quarter_actual = row.values["weighted_acv"]
-                target += _part(quarter_target, part, whole)
-                actual += _part(quarter_actual, part, whole)
+        for row, part, whole in self._apportioned(shares):
+            quarter_target, quarter_actual = row.values["weighted_acv"]
+            target += _part(quarter_target, part, whole)
+            actual += _part(quarter_actual, part, whole)
         return _measure(target, actual)
 
     def _contributors(self, shares: dict[Id, int]) -> list[Contributor]:
@@ -495,7 +487,7 @@ class _View:
     def _children(self, unit: _Unit) -> list[ChildSummary]:
         if unit.level == "region":
             by_territory = _group(unit.clients, lambda c: c.territory)
-            territories = (self._aggregate("territory", t, t, cs) for t, cs in by_territory.items())
+            territories = (self._aggregate("territory", t, cs) for t, cs in by_territory.items())
             return [
                 self._summary(u)
                 for u in sorted(territories, key=lambda u: u.key)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.dataclasses import dataclass as model_dataclass
@@ -19,7 +19,6 @@ from pydantic.dataclasses import dataclass as model_dataclass
 from planning.portfolio_views import AUD, HealthCounts, Measure, Measures, QuarterTargets
 
 Level = Literal["region", "business_unit", "territory", "owner", "client"]
-LEVELS: tuple[Level, ...] = get_args(Level)
 
 
 class _Record(BaseModel):

@@ -43,6 +43,7 @@ from core.models import (
     PipelineOpportunity,
     User,
 )
+from planning.portfolio_views import MEASURES
 
 Id = str
 """A row's UUID as text."""
@@ -154,12 +155,25 @@ def grouping_named(session: Session, level: str, name: str) -> str | None:
     return session.scalar(query)
 
 
+def owned_by(owner: User) -> ColumnElement[bool]:
+    """A WHERE clause on ``clients``: the owner's (CSE: ``cse_id``; CAM: ``cam_id``)."""
+    column = Client.cam_id if owner.role == "CAM" else Client.cse_id
+    return column == owner.id
+
+
+def with_id(client_id: uuid.UUID) -> ColumnElement[bool]:
+    """A WHERE clause on ``clients``: the one with this id."""
+    return Client.id == client_id
+
+
+def in_grouping(level: str, key: str) -> ColumnElement[bool]:
+    """A WHERE clause on ``clients``: those of the territory, region or segment ``key``."""
+    return GROUPINGS[level] == key
+
+
 def text_id(column: Any) -> ColumnElement[str]:
     """A UUID column read as text."""
     return cast(column, String)
-
-
-MEASURES = ("weighted_acv", "acv_net_cogs", "total_acv", "tcv")
 
 
 def snapshot(
@@ -364,12 +378,11 @@ def visible_client_ids(session: Session, where: ColumnElement[bool]) -> set[Id]:
 
 
 def clients_renewing(session: Session, owner: User, first: date, last: date) -> Sequence[Client]:
-    """The owner's clients (CSE: ``cse_id``; CAM: ``cam_id``) renewing from ``first`` to
-    ``last``, soonest first."""
-    column = Client.cam_id if owner.role == "CAM" else Client.cse_id
+    """The owner's clients (:func:`owned_by`) renewing from ``first`` to ``last``, soonest
+    first."""
     query = (
         select(Client)
-        .where(column == owner.id, Client.renewal_date >= first, Client.renewal_date <= last)
+        .where(owned_by(owner), Client.renewal_date >= first, Client.renewal_date <= last)
         .order_by(Client.renewal_date, Client.name)
     )
     return session.scalars(query).all()

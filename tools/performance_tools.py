@@ -6,25 +6,22 @@ acting person may see them; the text is compact, every number copied from those 
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from core.budget import Record
 from planning import gap_analysis as gaps
 from planning import performance as perf
 from planning.draft_data import money
+from planning.performance_records import Level
 from tools.context import ToolContext
 from tools.portfolio_tools import _Args
 from tools.results import readable_errors, render
-
-LevelName = Literal["region", "business_unit", "territory", "owner", "client"]
 
 
 class PerformanceArgs(_Args):
     """Arguments of performance_summary."""
 
-    level: LevelName | None = Field(
+    level: Level | None = Field(
         default=None,
         description="region, business_unit (client segment), territory, owner or client; "
         "omit for your own (your figures as a CSE or CAM, your region as a manager).",
@@ -53,7 +50,7 @@ class GapArgs(_Args):
 @readable_errors
 def performance_summary(
     ctx: ToolContext,
-    level: LevelName | None = None,
+    level: Level | None = None,
     key: str | None = None,
     fiscal_year: int | None = None,
 ) -> str:
