@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.identity import Person
@@ -46,3 +47,9 @@ class ToolContext:
                 yield session
             finally:
                 session.rollback()
+
+
+class ToolArgs(BaseModel):
+    """Base of the read tools' argument models: unknown arguments are refused, text trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

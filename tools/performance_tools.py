@@ -13,12 +13,11 @@ from planning import gap_analysis as gaps
 from planning import performance as perf
 from planning.draft_data import money
 from planning.performance_records import Level
-from tools.context import ToolContext
-from tools.portfolio_tools import _Args
+from tools.context import ToolArgs, ToolContext
 from tools.results import readable_errors, render
 
 
-class PerformanceArgs(_Args):
+class PerformanceArgs(ToolArgs):
     """Arguments of performance_summary."""
 
     level: Level | None = Field(
@@ -36,7 +35,7 @@ class PerformanceArgs(_Args):
     )
 
 
-class GapArgs(_Args):
+class GapArgs(ToolArgs):
     """Arguments of gap_to_target."""
 
     owner: str | None = Field(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from core.budget import Record
 from planning.draft_data import money
@@ -20,35 +20,31 @@ from planning.proposals import parse_plan_id
 from planning.records import PlanSummary
 from planning.sections import SECTIONS, check_section_name
 from planning.service import PlanService
-from tools.context import ToolContext
+from tools.context import ToolArgs, ToolContext
 from tools.results import readable_errors, render
 
 MAX_PLANS = 500
 """Plans find_plans lists (and counts) at most; the permission filter runs in SQL first."""
 
 
-class _Args(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
 def _plan_id_field() -> Any:
     return Field(description="The plan's id (a UUID), as find_plans lists it.")
 
 
-class ReadPlanArgs(_Args):
+class ReadPlanArgs(ToolArgs):
     """Arguments of read_plan."""
 
     plan_id: str = _plan_id_field()
 
 
-class ReadSectionArgs(_Args):
+class ReadSectionArgs(ToolArgs):
     """Arguments of read_section."""
 
     plan_id: str = _plan_id_field()
     section: str = Field(description=f"The section to read, one of: {', '.join(SECTIONS)}.")
 
 
-class FindPlansArgs(_Args):
+class FindPlansArgs(ToolArgs):
     """Arguments of find_plans."""
 
     client: str | None = Field(

@@ -10,7 +10,7 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from core.budget import Record
@@ -21,7 +21,7 @@ from planning import portfolio_views as views
 from planning.draft_data import money
 from planning.permissions import client_named, visible_clients
 from risk.assessment import ClientRisk, assess
-from tools.context import ToolContext
+from tools.context import ToolArgs, ToolContext
 from tools.results import readable_errors, render
 
 ACTION_DUE_DAYS = 14
@@ -43,15 +43,11 @@ DIMENSION_ACTIONS = {
 }
 
 
-class _Args(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
 def _client_field(what: str) -> str:
     return f"{what} (its name in any case, or its id)."
 
 
-class PortfolioArgs(_Args):
+class PortfolioArgs(ToolArgs):
     """Arguments of portfolio."""
 
     territory: str | None = Field(
@@ -61,13 +57,13 @@ class PortfolioArgs(_Args):
     )
 
 
-class ClientArgs(_Args):
+class ClientArgs(ToolArgs):
     """Arguments of the tools about one client."""
 
     client: str = Field(description=_client_field("The client"))
 
 
-class TargetsArgs(_Args):
+class TargetsArgs(ToolArgs):
     """Arguments of targets_and_coverage."""
 
     owner_email: str | None = Field(
@@ -78,7 +74,7 @@ class TargetsArgs(_Args):
     )
 
 
-class OpportunitiesArgs(_Args):
+class OpportunitiesArgs(ToolArgs):
     """Arguments of opportunities."""
 
     client: str | None = Field(
@@ -87,7 +83,7 @@ class OpportunitiesArgs(_Args):
     focus_only: bool = Field(default=False, description="Only the focus deals.")
 
 
-class ChurnRiskArgs(_Args):
+class ChurnRiskArgs(ToolArgs):
     """Arguments of churn_risk."""
 
     client: str | None = Field(
