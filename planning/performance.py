@@ -374,7 +374,7 @@ class _View:
             portfolio=PortfolioFigures(
                 clients=len(unit.clients),
                 arr=sum((c.arr for c in unit.clients), ZERO),
-                health=_health(unit.clients),
+                health=HealthCounts.of(c.health_score for c in unit.clients),
             ),
             focus_deals=[self._focus_deal(r) for r in unit.focus],
             readiness=self._readiness(unit.meetings),
@@ -539,7 +539,7 @@ class _View:
     def _summary(self, unit: _Unit) -> ChildSummary:
         pipeline = sum((r.weighted_acv for r in unit.cells), ZERO)
         measure = self._weighted_year(unit.shares)
-        health = _health(unit.clients)
+        health = HealthCounts.of(c.health_score for c in unit.clients)
         return ChildSummary(
             level=unit.level,
             key=unit.key,
@@ -573,16 +573,6 @@ def _part(value: Decimal, part: int, whole: int) -> Decimal:
 
 def _measure(target: Decimal, actual: Decimal) -> Measure:
     return Measure(target=target, actual=actual, gap=target - actual)
-
-
-def _health(clients: Iterable[ClientRow]) -> HealthCounts:
-    bands = Counter(calculations.health_band(c.health_score) or "unknown" for c in clients)
-    return HealthCounts(
-        healthy=bands["healthy"],
-        at_risk=bands["at_risk"],
-        critical=bands["critical"],
-        unknown=bands["unknown"],
-    )
 
 
 def _group(rows: Iterable[T], key: Callable[[T], K]) -> dict[K, tuple[T, ...]]:

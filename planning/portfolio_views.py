@@ -9,8 +9,8 @@ exact to the cent.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Literal, cast
@@ -126,6 +126,17 @@ class HealthCounts(BaseModel):
     at_risk: int
     critical: int
     unknown: int = Field(description="Clients without a health score.")
+
+    @classmethod
+    def of(cls, scores: Iterable[int | None]) -> HealthCounts:
+        """The counts of these health scores by band (no score: unknown)."""
+        bands = Counter(calculations.health_band(score) or "unknown" for score in scores)
+        return cls(
+            healthy=bands["healthy"],
+            at_risk=bands["at_risk"],
+            critical=bands["critical"],
+            unknown=bands["unknown"],
+        )
 
 
 class PortfolioTotals(BaseModel):
@@ -283,18 +294,12 @@ def portfolio(
         _portfolio_client(session, by_id[r.client_id], r, pipeline[r.client_id], on)
         for r in assess(session, clients, on)
     ]
-    bands = [c.health_band or "unknown" for c in items]
     totals = PortfolioTotals(
         clients=len(items),
         arr=sum((c.arr for c in items), Decimal(0)),
         open_pipeline=sum((c.open_pipeline for c in items), Decimal(0)),
         at_risk=sum(c.at_risk for c in items),
-        health=HealthCounts(
-            healthy=bands.count("healthy"),
-            at_risk=bands.count("at_risk"),
-            critical=bands.count("critical"),
-            unknown=bands.count("unknown"),
-        ),
+        health=HealthCounts.of(c.health_score for c in items),
     )
     return PortfolioView(as_of=on, territory=territory, totals=totals, clients=items)
 
