@@ -34,9 +34,8 @@ from agent.context import ChaSenContext, ModelSettings
 from agent.models import chat_model
 from agent.runner import ChaSen
 from bench.corpus import p95_ms
-from bench.database import temporary_database
 from bench.result import Result
-from core.bootstrap import Database
+from core.bootstrap import Database, scratch_database
 from core.database import transaction
 from core.identity import Person
 from ingest.demo_data import ANU
@@ -143,7 +142,7 @@ def _measure(db: Database, turns: int) -> Result:
 def run(quick: bool = False) -> Result:
     """Seed the demo in a fresh embedded database, then time both agents turn by turn."""
     turns = 10 if quick else 40
-    with temporary_database() as db:
+    with scratch_database() as db:
         with transaction(db.sessions) as session:
             seed_demo(session, today=TODAY)
         return _measure(db, turns)

@@ -27,9 +27,8 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from bench.database import temporary_database
 from bench.result import Result
-from core.bootstrap import Database
+from core.bootstrap import Database, scratch_database
 from core.bulk import copy_rows
 from core.database import transaction
 from core.identity import Person
@@ -238,7 +237,7 @@ def run(quick: bool = False) -> list[Result]:
     """Generate the portfolio in a fresh embedded database and time both sides."""
     owners, clients, repeats = (50, 1_000, 3) if quick else (50, 5_000, 7)
     admin = Person(uuid.uuid4(), "Bench Admin", "admin@bench.example", "admin")
-    with temporary_database() as db:
+    with scratch_database() as db:
         with transaction(db.sessions) as session:
             people = _generate(session, owners, clients)
             found = session.execute(text("SELECT email, id FROM users")).tuples()

@@ -24,9 +24,8 @@ from agent.checkpoints import open_checkpointer
 from agent.context import ModelSettings
 from agent.runner import ChaSen, TurnResult
 from agent.state import DraftInput
-from bench.database import temporary_database
 from bench.result import Result
-from core.bootstrap import Database
+from core.bootstrap import Database, scratch_database
 from core.database import transaction
 from core.identity import Person
 from core.models import Client, User
@@ -132,7 +131,7 @@ def _territory(chasen: ChaSen, repeats: int) -> Result:
 def run(quick: bool = False) -> list[Result]:
     """Both drafts on a fresh embedded database holding the demo and a simulated territory."""
     account_repeats, territory_repeats = (3, 2) if quick else (5, 3)
-    with temporary_database() as db:
+    with scratch_database() as db:
         with transaction(db.sessions) as session:
             seed_demo(session, today=TODAY)
         with open_checkpointer(db) as checkpointer:

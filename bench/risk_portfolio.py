@@ -16,9 +16,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select, text
 
-from bench.database import temporary_database
 from bench.result import Result
-from core.bootstrap import Database
+from core.bootstrap import Database, scratch_database
 from core.database import transaction
 from core.models import User
 from ingest.simulated_portfolio import simulate_portfolio
@@ -123,5 +122,5 @@ def _digests(db: Database, clients: int, owners: int) -> Result:
 def run(quick: bool = False) -> list[Result]:
     """Both measurements on a fresh embedded database."""
     clients, digest_clients, repeats = (2_000, 1_000, 2) if quick else (10_000, 5_000, 3)
-    with temporary_database() as db:
+    with scratch_database() as db:
         return [_scoring(db, clients, repeats), _digests(db, digest_clients, owners=50)]

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.database import temporary_database
 from bench.result import Result
+from core.bootstrap import scratch_database
 from core.database import transaction
 from core.identity import Actor
 from planning.service import PlanService
@@ -67,7 +67,7 @@ def run(quick: bool = False) -> Result:
     """Measure both write paths; writes per second."""
     writes, rounds = (200, 4) if quick else (2000, 10)
     per_round = writes // rounds
-    with temporary_database() as db:
+    with scratch_database() as db:
         with transaction(db.sessions) as session:
             plan_id = (
                 PlanService(session)

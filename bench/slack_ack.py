@@ -51,9 +51,9 @@ from slack_bolt import App
 from slack_bolt.adapter.fastapi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bench.database import temporary_database
 from bench.result import Result
 from bench.servers import FOREIGN_ENV, READY_TIMEOUT_S, Phase, chasen_script, free_port
+from core.bootstrap import scratch_database
 from core.database import conninfo, transaction
 from ingest.demo_seed import seed_demo
 from slack_app.received import QUEUE
@@ -249,7 +249,7 @@ def run(quick: bool = False) -> list[Result]:
     secret = os.urandom(24).hex()
     with (
         tempfile.TemporaryDirectory(prefix="chasen-bench-slack-") as name,
-        temporary_database() as db,
+        scratch_database() as db,
         running_slack_stub() as stub,
     ):
         folder = Path(name)

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import corpus
-from bench.database import temporary_database
 from bench.result import Result
-from core.bootstrap import Database
+from core.bootstrap import Database, scratch_database
 from core.database import transaction
 from core.settings import EmbeddingSettings, TranscriptSettings
 from ingest.transcripts.chunking import Chunker
@@ -105,7 +104,7 @@ def run(quick: bool = False) -> Result:
     embedder = LocalEmbedder(batch_size=batch_size)
     ingestor = TranscriptIngestor(embedder, chunker, batch_size=batch_size)
     ours = peer = 0.0
-    with temporary_database() as db:
+    with scratch_database() as db:
         corpus.add_clients(db, [m.client for m in meetings])
         _warm_up(db, ingestor, embedder)
         for r in range(rounds):

@@ -38,9 +38,8 @@ import numpy.typing as npt
 from sqlalchemy import Connection, event, text
 
 from bench import corpus
-from bench.database import temporary_database
 from bench.result import Result
-from core.bootstrap import Database
+from core.bootstrap import Database, scratch_database
 from core.database import transaction
 from ingest.transcripts import repository as repo
 from ingest.transcripts import search, search_repository
@@ -343,7 +342,7 @@ def run(quick: bool = False) -> list[Result]:
     """Per-client latency and recall, cross-portfolio HNSW recall."""
     chunks = 20_000 if quick else 200_000
     data = _generate(chunks)
-    with temporary_database() as db:
+    with scratch_database() as db:
         began = time.perf_counter()
         loaded = _load(db, data)
         load_s = time.perf_counter() - began

@@ -26,9 +26,8 @@ from langchain_postgres import PGVector
 from sqlalchemy import create_engine, text
 
 from bench import corpus
-from bench.database import temporary_database
 from bench.result import Result
-from core.bootstrap import Database
+from core.bootstrap import Database, scratch_database
 from core.database import transaction
 from core.models import Meeting
 from ingest.transcripts import repository as repo
@@ -116,7 +115,7 @@ def _peer(store: PGVector, rows: _Rows, start: int) -> float:
 
 def _measure(count: int, peer_index: bool) -> tuple[float, float]:
     """Seconds each side takes for ``count`` rows, on a database of their own."""
-    with temporary_database() as db:
+    with scratch_database() as db:
         target = _meeting(db)
         rows = _rows(count + BATCH, target.meeting_id)  # + a warm-up batch
         url = db.engine.url.render_as_string(hide_password=False)

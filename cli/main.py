@@ -11,6 +11,7 @@ from cli import (
     db,
     demo,
     digest,
+    evals,
     export,
     imports,
     people,
@@ -62,6 +63,7 @@ app.command("export")(export.export_command)
 app.command("serve")(serve.serve_command)
 app.command("token")(serve.token_command)
 app.command("slack")(slack.slack_command)
+app.command("eval")(evals.eval_command)
 
 # Exit codes by error kind, so scripts can tell them apart (2 is click's usage error).
 EXIT_CODES: list[tuple[type[ChaSenError], int]] = [

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import schema
 from core.database import describe_url, make_engine, session_factory
+from core.embedded import stop_embedded
 from core.errors import SchemaOutdatedError
-from core.settings import Settings, get_settings
+from core.settings import DatabaseSettings, Settings, get_settings
 
 
 @dataclass(frozen=True)
@@ -54,3 +59,21 @@ def open_database(
             f"{schema.head_revision(engine)}: run `chasen db upgrade`"
         )
     return Database(engine=engine, sessions=session_factory(engine), embedded=embedded)
+
+
+@contextmanager
+def scratch_database(prefix: str = "chasen-scratch-") -> Iterator[Database]:
+    """A migrated embedded database in a temporary folder, stopped and removed afterwards.
+
+    For runs that must not touch anyone's data: benchmarks and evaluations.
+    """
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        data_dir = Path(folder) / "pg"
+        db = open_database(
+            Settings(database=DatabaseSettings(url=None, data_dir=data_dir)), migrate=True
+        )
+        try:
+            yield db
+        finally:
+            db.close()
+            stop_embedded(data_dir)

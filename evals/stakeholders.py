@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from core.settings import get_settings
+from evals.report import Case, Metric, SuiteReport
+from evals.world import LazyWorld
 from ingest.stakeholders.detect import DetectedPerson, detect_stakeholders, same_organisation
 from ingest.stakeholders.names import fold, name_key, same_person
 from ingest.stakeholders.titles import expand_abbreviations, title_offices, titles_match
@@ -532,6 +534,18 @@ def _pct(value: float | None) -> str:
     return "   n/a" if value is None else f"{value * 100:5.1f}%"
 
 
+def _problems(row: FileRow) -> list[str]:
+    """What went wrong in one file: parsing, people missed or added, titles and sides wrong."""
+    parts = (
+        row.parse_note,
+        f"missed {', '.join(row.missed)}" if row.missed else "",
+        f"extra {', '.join(row.extra)}" if row.extra else "",
+        f"title? {' | '.join(row.title_misses)}" if row.title_misses else "",
+        f"side? {', '.join(row.side_misses)}" if row.side_misses else "",
+    )
+    return [part for part in parts if part]
+
+
 def format_report(report: StakeholderEvalReport) -> str:
     """A readable table: one line per file, then per dataset and overall."""
     lines = [
@@ -541,17 +555,7 @@ def format_report(report: StakeholderEvalReport) -> str:
         f"{'titles':>7} {'sides':>7} {'firms':>7}  notes",
     ]
     for row in report.rows:
-        notes = "; ".join(
-            part
-            for part in (
-                row.parse_note,
-                f"missed {', '.join(row.missed)}" if row.missed else "",
-                f"extra {', '.join(row.extra)}" if row.extra else "",
-                f"title? {' | '.join(row.title_misses)}" if row.title_misses else "",
-                f"side? {', '.join(row.side_misses)}" if row.side_misses else "",
-            )
-            if part
-        )
+        notes = "; ".join(_problems(row))
         lines.append(
             f"{row.file:24} {row.format:5} {row.detected:4} {row.detected_matched:4} "
             f"{row.truth:5} {row.truth_found:5} "
@@ -606,3 +610,37 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def suite(_world: LazyWorld) -> SuiteReport:
+    """This evaluation as a suite of ``chasen eval``: the overall figures against
+    :data:`TARGETS`, and one case per file with what it missed or added."""
+    report = run()
+    overall = report.overall
+    labelled = report.role_labelled
+    metrics = [
+        Metric("name recall", overall.recall, TARGETS["recall"],
+               detail=f"{overall.truth} ground-truth people in {overall.files} meetings"),
+        Metric("name precision", overall.precision, TARGETS["precision"],
+               detail=f"{overall.detected} people detected"),
+        Metric("title accuracy where stated", overall.title_accuracy, TARGETS["title_accuracy"],
+               detail=f"{overall.titles_stated} titles stated in the text"),
+        Metric("side accuracy (earnings calls)", overall.side_accuracy,
+               detail=f"{overall.sides_checked} people: company or outside analyst"),
+        Metric("firm accuracy (analysts)", overall.firm_accuracy,
+               detail=f"{overall.firms_checked} analysts"),
+        Metric("role labels taken for people", labelled.speakers_detected, 0, "count",
+               higher_is_better=False,
+               detail=f"{labelled.files} AMI and ICSI meetings whose speakers are roles"),
+    ]  # fmt: skip
+    cases = [
+        Case(
+            f"{row.dataset}/{row.file} ({row.format})",
+            not (row.missed or row.extra),
+            {"people": row.truth, "found": row.truth_found, "detected": row.detected},
+            _problems(row),
+        )
+        for row in report.rows
+    ]
+    notes = [f"Public transcripts: {report.data_dir}; parsed by {report.parser}."]
+    return SuiteReport("stakeholders", "Stakeholder detection", metrics, cases, notes)
