@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 from collections.abc import Callable
 
@@ -21,6 +20,7 @@ from bench import (
     vector_store,
 )
 from bench.result import Result
+from core.machine import describe_machine
 
 Benchmark = Callable[[bool], Result | list[Result]]
 
@@ -57,16 +57,17 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.names or BENCHMARKS:
         outcome = BENCHMARKS[name](args.quick)
         results.extend(outcome if isinstance(outcome, list) else [outcome])
+    print(f"machine: {describe_machine()}; {'quick' if args.quick else 'full'} run")
+    width = max(len(r.bench) for r in results)
     print(
-        f"machine: {platform.machine()}, {platform.processor() or platform.system()}, "
-        f"Python {platform.python_version()}"
+        f"{'bench':<{width}} {'ours':>10} {'peer':>10} {'ratio':>7} {'target':>8}  "
+        f"{'unit':<9} result"
     )
-    print(f"{'bench':<22} {'ours':>10} {'peer':>10} {'ratio':>7} {'target':>8}  unit      result")
     for r in results:
         verdict = "pass" if r.ok else "falls short"
         target = f"{'>=' if r.higher_is_better else '<='}{r.target:.2f}"
         print(
-            f"{r.bench:<22} {_number(r.ours):>10} {_number(r.peer):>10} {r.ratio:>7.2f} "
+            f"{r.bench:<{width}} {_number(r.ours):>10} {_number(r.peer):>10} {r.ratio:>7.2f} "
             f"{target:>8}  {r.unit:<9} {verdict}  ({r.note})"
         )
     for r in results:

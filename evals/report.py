@@ -8,11 +8,11 @@ run (the LLM judge offline, say) has no value and says why; it neither passes no
 from __future__ import annotations
 
 import json
-import os
-import platform
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+
+from core.machine import describe_machine
 
 Unit = Literal["share", "count", "score", "tokens", "usd", "seconds"]
 
@@ -100,18 +100,6 @@ class EvalReport:
         return all(s.ok for s in self.suites)
 
 
-def machine() -> str:
-    """The machine a report was made on, in one line."""
-    return (
-        f"{platform.machine()} {platform.system()}, Python {platform.python_version()}, "
-        f"{_cores()} cores"
-    )
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def _verdict(ok: bool | None) -> str:
     return {True: "pass", False: "FALLS SHORT", None: "-"}[ok]
 
@@ -121,7 +109,7 @@ def to_markdown(report: EvalReport) -> str:
     lines = [
         "# ChaSen evaluation",
         "",
-        f"Model: {report.model}. Run {report.started:%Y-%m-%d %H:%M} UTC on {machine()}, "
+        f"Model: {report.model}. Run {report.started:%Y-%m-%d %H:%M} UTC on {describe_machine()}, "
         f"{report.seconds:.0f} s. Overall: {'all targets met' if report.ok else 'targets missed'}.",
         "",
         "| suite | metric | value | target | result |",
@@ -155,7 +143,7 @@ def to_json(report: EvalReport) -> dict[str, Any]:
         "model": report.model,
         "started": report.started.isoformat(),
         "seconds": round(report.seconds, 1),
-        "machine": machine(),
+        "machine": describe_machine(),
         "ok": report.ok,
         "suites": [
             {
