@@ -49,10 +49,10 @@ def judge(model: ModelSettings, criterion: str, text: str) -> Verdict:
         reply = models.invoke(model, [message])
     except models.ModelUnavailableError as down:
         return Verdict(None, f"not judged: {down}", 0, 0)
-    return _read(str(reply.message.content), reply.input_tokens, reply.output_tokens)
+    return read_verdict(str(reply.message.content), reply.input_tokens, reply.output_tokens)
 
 
-def _read(content: str, input_tokens: int, output_tokens: int) -> Verdict:
+def read_verdict(content: str, input_tokens: int, output_tokens: int) -> Verdict:
     """The verdict in the judge's reply, or an unjudged one naming what came back."""
     found = _JSON.search(content)
     try:
