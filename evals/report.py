@@ -49,7 +49,7 @@ class Metric:
         if self.unit == "seconds":
             return f"{value:.2f} s"
         if self.unit == "score":
-            return f"{value:.2f}"
+            return f"{value:.4g}"
         return f"{value:,.0f}"
 
     def target_text(self) -> str:

@@ -53,6 +53,7 @@ def test_a_metric_passes_by_its_direction_and_only_informs_without_a_target() ->
     assert Metric("writes", 0, 0, "count", higher_is_better=False).ok is True
     assert Metric("writes", 1, 0, "count", higher_is_better=False).ok is False
     assert Metric("lift", 2.9, None, "score").ok is None
+    assert Metric("ROC-AUC", 0.8495, 0.845, "score").target_text() == ">= 0.845"
     assert Metric("wording", None, 4.0, "score").ok is None  # not measured offline
 
 
@@ -65,7 +66,7 @@ def test_the_report_shows_every_metric_with_its_target_and_verdict() -> None:
     markdown = to_markdown(missed)
     assert "| demo | data accuracy | 97.5% | >= 100.0% | FALLS SHORT |" in markdown
     assert "| demo | unapproved writes | 0 | <= 0 | pass |" in markdown
-    assert "| demo | wording | n/a | >= 4.00 | - |" in markdown
+    assert "| demo | wording | n/a | >= 4 | - |" in markdown
     assert "targets missed" in markdown
     assert "| a \\| b | FAIL | x 0.5 | p |" in markdown  # a cell's bar is escaped
     data = to_json(missed)
