@@ -80,11 +80,19 @@ def plan_filter(person: Person) -> ColumnElement[bool]:
     if person.role == "CSE" and person.territory:
         allowed.append(plans.client_id.is_(None) & (plans.territory == person.territory))
     if person.role == "manager" and person.region:
-        in_region = select(Client.id).where(
-            Client.territory == plans.territory, Client.region == person.region
-        )
-        allowed.append(plans.client_id.is_(None) & exists(in_region))
+        allowed.append(plans.client_id.is_(None) & _territory_in_region(plans, person.region))
     return or_(*allowed)
+
+
+def _territory_in_region(plan: PlanLike | type[StrategicPlan], region: str) -> ColumnElement[bool]:
+    """A territory plan is in a region when its owner works there or clients of its territory
+    are there. The owner counts because a CSE's territory is a label ("VIC + NZ") that no
+    single client carries."""
+    owner_there = select(User.id).where(User.id == plan.owner_id, User.region == region)
+    clients_there = select(Client.id).where(
+        Client.territory == plan.territory, Client.region == region
+    )
+    return exists(owner_there) | exists(clients_there)
 
 
 def visible_clients(session: Session, person: Person, territory: str | None = None) -> list[Client]:
@@ -162,10 +170,7 @@ def can_view_plan(session: Session, person: Person, plan: PlanLike) -> bool:
     if person.role == "CSE":
         return plan.territory is not None and plan.territory == person.territory
     if person.role == "manager" and person.region:
-        in_region = select(Client.id).where(
-            Client.territory == plan.territory, Client.region == person.region
-        )
-        return session.scalar(in_region.limit(1)) is not None
+        return bool(session.scalar(select(_territory_in_region(plan, person.region))))
     return False
 
 

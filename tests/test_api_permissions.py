@@ -91,3 +91,34 @@ def test_permission_matrix(
     assert after["status"] == ("approved" if approve else "in_review")
     threads = api.get(f"{base}/comments", headers=owner_headers).json()
     assert len(threads) == comment
+
+
+# person -> (read, approve, in the list) of Tracey's territory plan "VIC + NZ"
+TERRITORY_MATRIX: dict[str, tuple[bool, bool, bool]] = {
+    MANAGER: (OK, OK, OK),  # her manager: the plan's label matches no client's territory
+    GRACE: (DENIED, DENIED, DENIED),  # another region's manager
+    ANU: (DENIED, DENIED, DENIED),  # CAMs see their accounts, not a CSE's territory plan
+    OPEN_ROLE: (DENIED, DENIED, DENIED),  # another CSE
+}
+
+
+@pytest.mark.parametrize("who", TERRITORY_MATRIX)
+def test_a_territory_plan_is_reviewed_by_the_manager_of_its_owners_region(
+    api: TestClient, settings: Settings, who: str
+) -> None:
+    owner_headers = auth(settings, TRACEY)
+    body = {"plan_type": "territory", "fiscal_year": 2026, "primary_owner": "x",
+            "territory": "VIC + NZ"}  # fmt: skip
+    created = api.post("/plans", json=body, headers=owner_headers)
+    assert created.status_code == 201, created.text
+    base = f"/plans/{created.json()['id']}"
+    assert api.post(f"{base}/submit", headers=owner_headers).status_code == 200
+    me = auth(settings, who)
+    read, approve, listed = TERRITORY_MATRIX[who]
+    assert api.get(base, headers=me).status_code == (200 if read else 403)
+    listing = api.get("/plans", params={"type": "territory"}, headers=me).json()["items"]
+    assert (created.json()["id"] in [p["id"] for p in listing]) is listed
+    approved = api.post(f"{base}/approve", headers=me)
+    assert approved.status_code == (200 if approve else 403), approved.text
+    status = api.get(base, headers=owner_headers).json()["status"]
+    assert status == ("approved" if approve else "in_review")
