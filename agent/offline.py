@@ -113,7 +113,7 @@ def compose_answer(results: Sequence[ToolMessage]) -> str:
         content = str(result.content)
         if content.startswith("ERROR"):
             parts.append("I could not do that: " + content.split(": ", 1)[-1])
-        elif result.name == "list_stakeholders" or "economic_buyer" in content:
+        elif result.name == "list_stakeholders":
             parts.append(_stakeholder_answer(content))
         else:
             parts.append(content)

@@ -11,15 +11,18 @@ from pathlib import Path
 
 from agent.context import ModelSettings
 from core.errors import ConfigurationError, ValidationError
-from evals import churn, stakeholders
+from evals import chat, churn, drafts, safety, stakeholders
 from evals.report import EvalReport, SuiteReport, to_json_text, to_markdown
 from evals.world import LazyWorld
 
 SuiteRun = Callable[[LazyWorld], SuiteReport]
 
 SUITES: dict[str, SuiteRun] = {
+    drafts.NAME: drafts.run,
+    chat.NAME: chat.run,
+    safety.NAME: safety.run,
     "stakeholders": stakeholders.suite,
-    "churn": churn.run,
+    churn.NAME: churn.run,
 }
 """Every suite by name, in the order a full run takes them."""
 
