@@ -6,10 +6,12 @@ Callers at the edge (a CLI command, a request, a job, a tool call) own the trans
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import URL, Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
@@ -97,8 +99,10 @@ def check_connection(engine: Engine) -> None:
         ) from exc
 
 
-def _first_line(exc: DBAPIError) -> str:
-    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+def _first_line(exc: DBAPIError | psycopg.Error) -> str:
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    lines = str(cause or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -108,16 +112,28 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Open a session in one transaction: commit on success, roll back on any error."""
+    """Open a session in one transaction: commit on success, roll back on any error.
+
+    The database going away part way is one :class:`DatabaseUnavailableError`, whichever
+    connection noticed: this session's, another session's opened in the block (a tool's
+    read), or a bare psycopg one (the agent's checkpoints).
+    """
     with factory() as session:
         try:
             yield session
             session.commit()
-        except OperationalError as exc:
-            session.rollback()
+        except (OperationalError, psycopg.OperationalError) as exc:
+            _roll_back(session)
             raise DatabaseUnavailableError(
                 f"The database stopped answering: {_first_line(exc)}"
             ) from exc
         except BaseException:
-            session.rollback()
+            _roll_back(session)
             raise
+
+
+def _roll_back(session: Session) -> None:
+    # A connection the server dropped has no transaction left to roll back (it went with the
+    # connection); failing here would replace the error that explains what happened.
+    with contextlib.suppress(OperationalError):
+        session.rollback()
