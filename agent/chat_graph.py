@@ -40,7 +40,9 @@ from tools.registry import read_tools
 from tools.write_tools import WRITE_TOOL_NAMES, write_tools
 
 _FALLBACK = "chasen_model_down"
-"""Marks a message the offline planner wrote because the model service failed."""
+"""Marks a message the offline planner wrote because the model service failed (the notice)."""
+_FALLBACK_REASON = "chasen_model_down_reason"
+"""Why the model service failed, beside the mark (for the run's record)."""
 
 
 def toolbox(ctx: ToolContext) -> list[BaseTool]:
@@ -63,32 +65,50 @@ def agent(state: ChatState, runtime: Runtime[ChaSenContext]) -> dict[str, Any]:
             reply = models.invoke(ctx.model, prompt(ctx, messages), toolbox(tool_ctx))
         except models.ModelUnavailableError as down:
             notice = MODEL_DOWN_NOTICE.format(reason=down)
-            return {"messages": [_fallback(messages, tool_ctx, notice)], "notices": [notice]}
+            return {
+                "messages": [_fallback(messages, tool_ctx, notice, str(down))],
+                "notices": [notice],
+                "model_down": [str(down)],
+            }
         usage = {"input_tokens": reply.input_tokens, "output_tokens": reply.output_tokens}
         return {"messages": [reply.message], "usage": {**usage, "model_calls": 1}}
     if given_up is not None:
         # The service already failed after its retries in this turn: waiting for it again
-        # would only double the wait; the offline planner finishes the turn.
-        return {"messages": [_fallback(messages, tool_ctx, given_up)]}
+        # would only double the wait; the offline planner finishes the turn. The reason is
+        # kept again so that a run resumed after a decision records why it answered offline.
+        notice, reason = given_up
+        return {
+            "messages": [_fallback(messages, tool_ctx, notice, reason)],
+            "model_down": [reason],
+        }
     return {"messages": [offline.next_message(messages, tool_ctx)]}
 
 
-def _fallback(messages: Sequence[AnyMessage], tool_ctx: ToolContext, notice: str) -> AIMessage:
+def _fallback(
+    messages: Sequence[AnyMessage], tool_ctx: ToolContext, notice: str, reason: str
+) -> AIMessage:
     """The offline planner's next message, marked as standing in for the model this turn."""
     message = offline.next_message(messages, tool_ctx)
     if not message.tool_calls:
         message.content = f"{notice}\n\n{message.content}"
-    message.response_metadata = {**message.response_metadata, _FALLBACK: notice}
+    message.response_metadata = {
+        **message.response_metadata,
+        _FALLBACK: notice,
+        _FALLBACK_REASON: reason,
+    }
     return message
 
 
-def _model_down_this_turn(messages: Sequence[AnyMessage]) -> str | None:
-    """The notice of a model failure earlier in this turn (since the person's message)."""
+def _model_down_this_turn(messages: Sequence[AnyMessage]) -> tuple[str, str] | None:
+    """The notice and reason of a model failure earlier in this turn (since the person's
+    message)."""
     for message in reversed(messages):
         if isinstance(message, HumanMessage):
             return None
         if isinstance(message, AIMessage) and _FALLBACK in message.response_metadata:
-            return str(message.response_metadata[_FALLBACK])
+            notice = str(message.response_metadata[_FALLBACK])
+            # Marks written before the reason was kept beside them carry the notice alone.
+            return notice, str(message.response_metadata.get(_FALLBACK_REASON, notice))
     return None
 
 

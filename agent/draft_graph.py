@@ -160,7 +160,7 @@ def write_narrative(state: DraftState, runtime: Runtime[ChaSenContext]) -> dict[
     try:
         reply = models.invoke(ctx.model, [HumanMessage(content=message)])
     except models.ModelUnavailableError as down:
-        return {"notices": [MODEL_DOWN_NOTICE.format(reason=down)]}
+        return {"notices": [MODEL_DOWN_NOTICE.format(reason=down)], "model_down": [str(down)]}
     sources = sources_line([Source(**s) for s in state["sources"]])
     summary = f"{str(reply.message.content).strip()}\n\n{sources}"
     sections = {

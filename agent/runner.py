@@ -234,27 +234,33 @@ class ChaSen:
     ) -> TurnResult:
         graph = self.graphs[graph_name]
         config: Any = {"configurable": {"thread_id": thread_id}, "recursion_limit": 50}
-        before = dict(graph.get_state(config).values.get("usage") or {})
         if run_id is None:
             run_id = self.begin(graph_name, person, thread_id)
         try:
+            # Read inside the try: a run recorded by begin() whose checkpoints cannot be read
+            # must end failed, not stay "running" for ever.
+            before = graph.get_state(config).values
             self._stream(graph, payload, config, person, thread_id, run_id, on_event)
+            snapshot = graph.get_state(config)
+            values: dict[str, Any] = dict(snapshot.values)
+            # The thread's state adds up over its runs: this run's share is what it added.
+            used = dict(before.get("usage") or {})
+            usage = {k: v - used.get(k, 0) for k, v in (values.get("usage") or {}).items()}
+            notices = _added(before, values, "notices")
+            waiting = [(str(_approval_id(i)), i.id) for i in snapshot.interrupts]
+            with transaction(self.database.sessions) as session:
+                approvals.note_interrupts(session, thread_id, waiting)
+                decisions = [
+                    PendingDecision.of(row)
+                    for approval, _ in waiting
+                    if (row := approvals.get(session, uuid.UUID(approval))) is not None
+                ]
+            status: Literal["done", "waiting"] = "waiting" if waiting else "done"
+            fell_back = _added(before, values, "model_down")
+            self._finish(run_id, status, usage, **self._fallback_record(fell_back, usage))
         except Exception as error:
             self._finish(run_id, "failed", {}, error=f"{type(error).__name__}: {error}")
             raise
-        snapshot = graph.get_state(config)
-        values: dict[str, Any] = dict(snapshot.values)
-        usage = {k: v - before.get(k, 0) for k, v in (values.get("usage") or {}).items()}
-        waiting = [(str(_approval_id(i)), i.id) for i in snapshot.interrupts]
-        with transaction(self.database.sessions) as session:
-            approvals.note_interrupts(session, thread_id, waiting)
-            decisions = [
-                PendingDecision.of(row)
-                for approval, _ in waiting
-                if (row := approvals.get(session, uuid.UUID(approval))) is not None
-            ]
-        status: Literal["done", "waiting"] = "waiting" if waiting else "done"
-        self._finish(run_id, status, usage)
         return TurnResult(
             graph=graph_name,
             thread_id=thread_id,
@@ -262,10 +268,22 @@ class ChaSen:
             status=status,
             answer=_answer(graph_name, values, waiting),
             decisions=decisions,
-            notices=list(values.get("notices") or []),
+            notices=notices,
             usage=usage,
             values=values,
         )
+
+    def _fallback_record(self, reasons: list[str], usage: dict[str, int]) -> dict[str, str]:
+        """What a run's row says when the offline planner stood in for a failed model service:
+        the failure as its error (the run itself ended well, so its status does not say it),
+        and ``offline`` as its model when the model answered none of it."""
+        if not reasons:
+            return {}
+        why = "; ".join(dict.fromkeys(reasons))  # once each, in the order they happened
+        record = {"error": f"{self.model.name} unavailable ({why}): answered offline"}
+        if not usage.get("model_calls"):
+            record["model"] = "offline"
+        return record
 
     def _stream(
         self,
@@ -296,10 +314,15 @@ class ChaSen:
                     on_event(RunEvent("token", str(meta.get("langgraph_node", "")), text))
 
     def _finish(
-        self, run_id: uuid.UUID, status: str, usage: dict[str, int], error: str | None = None
+        self,
+        run_id: uuid.UUID,
+        status: str,
+        usage: dict[str, int],
+        error: str | None = None,
+        model: str | None = None,
     ) -> None:
         with transaction(self.database.sessions) as session:
-            runs.finish(session, run_id, status, usage, error)
+            runs.finish(session, run_id, status, usage, error, model=model)
 
     def _waiting(self, session: Session, thread_id: str, interrupt_id: str) -> ApprovalRequest:
         """The approval this interrupt waits with, locked; refuses unknown or decided ones."""
@@ -389,6 +412,11 @@ def _plan_of(
 def _approval_id(waiting: Interrupt) -> uuid.UUID:
     """The id of the approval an interrupt waits with (in its Agent Inbox request's args)."""
     return uuid.UUID(waiting.value[0]["action_request"]["args"]["approval_id"])
+
+
+def _added(before: dict[str, Any], after: dict[str, Any], channel: str) -> list[str]:
+    """What a run appended to a list channel of the thread's state (notices, model failures)."""
+    return list(after.get(channel) or [])[len(before.get(channel) or []) :]
 
 
 def _answer(graph: str, values: dict[str, Any], waiting: list[tuple[str, str]]) -> str | None:

@@ -31,6 +31,8 @@ class ChatState(TypedDict, total=False):
     usage: Annotated[dict[str, int], add_usage]
     notices: Annotated[list[str], operator.add]
     """Things said to the person besides the answer (the model was down, a step limit)."""
+    model_down: Annotated[list[str], operator.add]
+    """Why the model service failed, once per step the offline planner took in its place."""
 
 
 class DraftInput(TypedDict, total=False):
@@ -55,5 +57,7 @@ class DraftState(DraftInput, total=False):
     narrative_offline: bool
     usage: Annotated[dict[str, int], add_usage]
     notices: Annotated[list[str], operator.add]
+    model_down: Annotated[list[str], operator.add]
+    """Why the model service failed, when the executive summary fell back to the template."""
     outcome: str
     status: str

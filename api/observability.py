@@ -143,7 +143,7 @@ class DomainCollector:
         database = getattr(self.app.state, "database", None)
         if database is None:  # the app is not started: nothing to read yet
             return []
-        up, pending, runs = self._families()
+        up, pending, runs, model_down = self._families()
         try:
             with database.engine.connect() as connection:
                 backlog = backlog_counts(connection)
@@ -155,10 +155,14 @@ class DomainCollector:
         pending.add_metric([], backlog.approvals_pending)
         for (graph, status), count in backlog.runs.items():
             runs.add_metric([graph, status], count)
-        return [up, pending, runs]
+        for graph, count in backlog.model_down.items():
+            model_down.add_metric([graph], count)
+        return [up, pending, runs, model_down]
 
     @staticmethod
-    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily]:
+    def _families() -> tuple[
+        GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily
+    ]:
         return (
             GaugeMetricFamily("chasen_database_up", "1 if the scrape could read the database."),
             GaugeMetricFamily(
@@ -168,6 +172,13 @@ class DomainCollector:
                 "chasen_agent_runs",
                 "Agent runs on record, by graph and status.",
                 labels=["graph", "status"],
+            ),
+            # Such runs end done or waiting, so chasen_agent_runs alone would not show them.
+            GaugeMetricFamily(
+                "chasen_agent_runs_model_down",
+                "Agent runs on record that the offline planner answered because the model "
+                "service failed, by graph.",
+                labels=["graph"],
             ),
         )
 
