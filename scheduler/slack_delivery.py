@@ -21,6 +21,7 @@ from http.client import RemoteDisconnected
 from typing import Any
 from urllib.error import URLError
 
+import psycopg
 from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.jobs import Job
 from slack_sdk import WebClient
@@ -38,7 +39,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import OperationalError
 
-from core.errors import ChaSenError, ConfigurationError
+from core.errors import ChaSenError, ConfigurationError, DatabaseUnavailableError
 from core.settings import SlackSettings, get_settings
 
 # Slack's own codes for failures on its side; any other code is about the request itself.
@@ -97,12 +98,20 @@ class SlackRetry(BaseRetryStrategy):
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
         """Retry passing failures until the retries run out."""
-        passing = (isinstance(exception, DeliveryError) and exception.retryable) or isinstance(
-            exception, OSError | OperationalError
-        )
-        if not passing or job.attempts >= self.max_retries:
+        if not passing(exception) or job.attempts >= self.max_retries:
             return None
         return RetryDecision(retry_in={"seconds": 10 ** (job.attempts + 1)})
+
+
+def passing(exception: BaseException) -> bool:
+    """Whether trying again later may succeed: Slack's rate limits and outages, dropped
+    connections, and the database going away, however that reached the job (SQLAlchemy's or
+    psycopg's own error, or as ChaSen's DatabaseUnavailableError from a transaction)."""
+    if isinstance(exception, DeliveryError):
+        return exception.retryable
+    return isinstance(
+        exception, OSError | OperationalError | psycopg.OperationalError | DatabaseUnavailableError
+    )
 
 
 class _AnyServerErrorRetryHandler(ServerErrorRetryHandler):

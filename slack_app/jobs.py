@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Final
 
 from procrastinate import JobContext
-from sqlalchemy.exc import OperationalError
 
 from core.bootstrap import Database
 from risk.digest_render import DRAFT_INTERVENTION_ACTION
@@ -23,6 +22,7 @@ from scheduler.slack_delivery import (
     PostedMessage,
     SlackPoster,
     SlackRetry,
+    passing,
     poster_from_settings,
 )
 from slack_app import received, replies
@@ -61,9 +61,9 @@ def handle(database: Database, poster: SlackPoster, event_id: str) -> None:
     work = Work(database, poster, event_id, payload)
     try:
         _handler(kind, payload)(work)
-    except (DeliveryError, OSError, OperationalError):
-        raise  # passing: the job is retried
     except Exception as error:
+        if passing(error):
+            raise  # the job is retried; the person is told nothing yet
         log.exception("Slack delivery %s failed", event_id)
         _tell_failure(database, poster, event_id)
         replies.finish(database.sessions, event_id, error=f"{type(error).__name__}: {error}")

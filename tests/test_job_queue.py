@@ -14,14 +14,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 from procrastinate import JobContext, RetryStrategy
 from procrastinate.jobs import Job
+from psycopg_pool import PoolTimeout
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from core import schema
 from core.bootstrap import Database
 from core.database import make_engine, session_factory, transaction
+from core.errors import DatabaseUnavailableError
 from core.settings import DatabaseSettings
 from scheduler.digest_jobs import MAX_ATTEMPTS
 from scheduler.queue import (
@@ -185,6 +189,20 @@ def test_slack_retry_retries_connection_failures_but_not_refusals() -> None:
     assert _retry_wait(OSError("network is unreachable"), MAX_ATTEMPTS) is None
     assert _retry_wait(_delivery_error(retryable=False), 0) is None
     assert _retry_wait(RuntimeError("a bug"), 0) is None
+
+
+def test_slack_retry_retries_the_database_going_away_however_it_is_reported() -> None:
+    # A job meets it as SQLAlchemy's error, as psycopg's (the agent's checkpoints, a pool
+    # timing out), or as ChaSen's own once a transaction has translated it.
+    reports: list[BaseException] = [
+        DatabaseUnavailableError("The database stopped answering: connection refused"),
+        psycopg.OperationalError("server closed the connection unexpectedly"),
+        PoolTimeout("couldn't get a connection after 5.00 sec"),
+        OperationalError("SELECT 1", {}, psycopg.OperationalError("terminating connection")),
+    ]
+    for report in reports:
+        assert _retry_wait(report, 0) == 10, report
+        assert _retry_wait(report, MAX_ATTEMPTS) is None, report
 
 
 def test_a_queueing_lock_refuses_a_second_job_while_the_first_waits(
