@@ -132,6 +132,12 @@ def test_domain_gauges_match_the_database(
         session.add(AgentRun(thread_id="t1", graph="chat", model="m", status="done"))
         session.add(AgentRun(thread_id="t1", graph="chat", model="m", status="done"))
         session.add(AgentRun(thread_id="t2", graph="plan_draft", model="m", status="waiting"))
+        # Answered by the offline planner because the model service failed (see ChaSen._run).
+        down = "m unavailable (the model service answered 500): answered offline"
+        session.add(
+            AgentRun(thread_id="t3", graph="chat", model="offline", status="done", error=down)
+        )
+        session.add(AgentRun(thread_id="t4", graph="chat", model="m", status="failed", error="x"))
     with committed_factory() as session:
         pending = session.scalar(
             select(func.count())
@@ -142,8 +148,13 @@ def test_domain_gauges_match_the_database(
     samples = scrape(api)
     assert value(samples, "chasen_database_up") == 1
     assert value(samples, "chasen_approvals_pending") == pending == 2
-    assert value(samples, "chasen_agent_runs", graph="chat", status="done") == 2
+    assert value(samples, "chasen_agent_runs", graph="chat", status="done") == 3
     assert value(samples, "chasen_agent_runs", graph="plan_draft", status="waiting") == 1
+    assert value(samples, "chasen_agent_runs", graph="chat", status="failed") == 1
+    # The run that ended well only thanks to the offline planner is counted apart; a failed
+    # run is not (its status says it already).
+    assert value(samples, "chasen_agent_runs_model_down", graph="chat") == 1
+    assert value(samples, "chasen_agent_runs_model_down", graph="plan_draft") is None
 
 
 def test_metrics_still_answer_when_the_database_is_down(

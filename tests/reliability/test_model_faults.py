@@ -3,7 +3,10 @@
 The real runner, ChatOpenAI client and Postgres checkpointer against the local OpenAI stub.
 Whatever the service does, a turn ends with an answer (the offline planner's when the service
 gives up, with a notice), the client's retries stay within ``max_retries``, and nothing is
-written to a plan without a person's decision.
+written to a plan without a person's decision. A run the offline planner finished for a failed
+service says so on its record (``agent_runs``: the failure as its error, ``offline`` as its
+model when the model answered none of it), and only that run: the notice and the record belong
+to the turn that fell back, not to the next one.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from tests.openai_stub import (
 
 CLIENT = "Barwon Health"
 DOWN = "The language model is unavailable right now"
+ANSWERED = "the model service answered %d"
 FAST = 0.01
 """Retry-After (seconds) sent with faults, so the client's retries do not sleep for long."""
 
@@ -104,9 +108,11 @@ def test_a_service_that_always_times_out_is_tried_once_per_turn_then_offline(
         notice = f"{DOWN} (the model service timed out), so this answer comes from"
         assert result.answer.startswith(notice) and "offline" in result.answer
         assert len(result.notices) == 1 and result.notices[0].startswith(notice)
+        # The turn ended well, and its record says that the offline planner answered it.
         run = recorded(chasen, result)
         assert (run.status, run.error, run.model_calls, run.model) == (
-            "done", None, 0, "gpt-4o-mini",
+            "done", "gpt-4o-mini unavailable (the model service timed out): answered offline",
+            0, "offline",
         )  # fmt: skip
         assert version(chasen, plan) == plan.version
         assert approvals(chasen, result.thread_id) == []
@@ -168,7 +174,10 @@ def test_500s_beyond_the_retry_budget_fall_back_offline_and_only_propose(
         assert approvals(chasen, result.thread_id) == ["pending"]
         assert version(chasen, plan) == plan.version
         run = recorded(chasen, result)
-        assert (run.status, run.error, run.model_calls) == ("waiting", None, 0)
+        assert (run.status, run.error, run.model_calls, run.model) == (
+            "waiting", f"gpt-4o-mini unavailable ({ANSWERED % 500}): answered offline", 0,
+            "offline",
+        )  # fmt: skip
 
 
 def test_a_429_is_retried_after_its_retry_after_then_succeeds(
@@ -294,4 +303,76 @@ def test_a_draft_whose_narrative_call_fails_reaches_its_approval_offline(
         assert approvals(chasen, result.thread_id) == ["pending"]
         assert version(chasen, plan) == plan.version
         run = recorded(chasen, result)
-        assert (run.status, run.error, run.model_calls) == ("waiting", None, 0)
+        assert (run.status, run.error, run.model_calls, run.model) == (
+            "waiting", f"gpt-4o-mini unavailable ({ANSWERED % 503}): answered offline", 0,
+            "offline",
+        )  # fmt: skip
+
+
+# -- what a run that fell back says about itself -------------------------------------------------
+
+
+def test_a_turn_the_model_began_and_the_offline_planner_finished_says_both(
+    database: Database, stub: OpenAIStub
+) -> None:
+    def then_fail(_body: dict[str, Any]) -> Reply:
+        stub.fail(10, 500, retry_after=FAST)  # every request after this one fails
+        return tool_call_reply("churn_risk", {"client": CLIENT})
+
+    stub.script.append(then_fail)
+    with chasen_on(database, stub, retries=1) as chasen:
+        result = chasen.chat(chasen.person(ANU), f"Churn risk for {CLIENT}")
+
+        # The model chose the tool; the offline planner worded the answer from its result.
+        assert len(stub.chat_requests()) == 1 + 2
+        assert result.status == "done" and result.answer is not None
+        assert CLIENT in result.answer and len(result.notices) == 1
+        run = recorded(chasen, result)
+        assert (run.status, run.error, run.model_calls, run.model) == (
+            "done", f"gpt-4o-mini unavailable ({ANSWERED % 500}): answered offline", 1,
+            "gpt-4o-mini",
+        )  # fmt: skip
+        assert run.input_tokens > 0
+
+
+def test_the_next_turn_with_the_service_back_reports_no_failure(
+    database: Database, stub: OpenAIStub
+) -> None:
+    stub.fail(3, 500, retry_after=FAST)  # the first turn's request and its two retries
+    stub.script.append(text_reply("Back to normal."))
+    with chasen_on(database, stub, retries=2) as chasen:
+        anu = chasen.person(ANU)
+        first = chasen.chat(anu, "Hello")
+        second = chasen.chat(anu, "Hello again", thread_id=first.thread_id)
+
+        assert len(first.notices) == 1 and recorded(chasen, first).model == "offline"
+        # A notice belongs to the turn that fell back: the thread keeps it, this turn does not.
+        assert (second.answer, second.notices) == ("Back to normal.", [])
+        run = recorded(chasen, second)
+        assert (run.status, run.error, run.model_calls, run.model) == (
+            "done", None, 1, "gpt-4o-mini",
+        )  # fmt: skip
+
+
+def test_a_decision_resuming_a_turn_that_fell_back_is_recorded_as_offline_too(
+    database: Database, stub: OpenAIStub
+) -> None:
+    stub.fail(10, 500, retry_after=FAST)
+    with chasen_on(database, stub, retries=0) as chasen:
+        anu = chasen.person(ANU)
+        plan = account_plan(chasen.database.sessions, anu, CLIENT)
+        asked = chasen.chat(anu, f"Add an action to call their CIO for {CLIENT}")
+        [decision] = asked.decisions
+        done = chasen.resume(anu, asked.thread_id, decision.interrupt_id or "", {"type": "accept"})
+
+        # The turn had given up on the service: its resumption answers offline without asking
+        # the service again, and says so in the answer and on its record.
+        assert len(stub.chat_requests()) == 1
+        assert done.status == "done" and done.answer is not None
+        assert done.answer.startswith(f"{DOWN} ({ANSWERED % 500})")
+        assert version(chasen, plan) == plan.version + 1
+        run = recorded(chasen, done)
+        assert (run.status, run.error, run.model_calls, run.model) == (
+            "done", f"gpt-4o-mini unavailable ({ANSWERED % 500}): answered offline", 0,
+            "offline",
+        )  # fmt: skip
