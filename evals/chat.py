@@ -6,9 +6,10 @@ needs, and what the answer must state. Expected facts are read from the database
 runs (:mod:`evals.facts`), never written down here. "Add an action" must end with an approval
 waiting for the asker that names the action, and nothing written.
 
-Offline, the planner understands fixed patterns only; a request it misreads is kept as users
-would phrase it and fails its case, and the accuracy figures inform without a target. With a
-language model they must reach :data:`ACCURACY_TARGET`.
+The targets are the same offline and with a language model: the offline planner is what
+people get without a model, so it must route every request right
+(:data:`TOOL_SELECTION_TARGET`) and answer nearly all of them right (:data:`OUTCOME_TARGET`).
+A request it misreads is kept as users would phrase it and fails its case.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from tools.write_tools import WRITE_TOOL_NAMES
 
 NAME = "chat"
 TITLE = "Chat and tool use"
-ACCURACY_TARGET = 0.9
-"""Share of requests a language model must route, and answer, right."""
+TOOL_SELECTION_TARGET = 1.0
+"""Share of requests routed to the right tools, by a language model or the offline planner."""
+OUTCOME_TARGET = 0.9
+"""Share of requests answered right (the facts stated, or the approval waiting)."""
 
 MICHAEL = "michael.costa@example.com"  # manager of Australia+NZ
 
@@ -263,13 +266,11 @@ def _waiting_problems(world: World, turn: Turn, words: str) -> list[str]:
 def summarise(world: World, cases: Sequence[ChatCase], judged: Sequence[Judged]) -> SuiteReport:
     """The suite's metrics and one row per case."""
     turns = [j.turn for j in judged]
-    offline = world.model.offline
-    target = None if offline else ACCURACY_TARGET
-    scope = f"{len(judged)} requests" + ("; offline: fixed patterns, no target" if offline else "")
+    scope = f"{len(judged)} requests" + ("; offline planner" if world.model.offline else "")
     metrics = [
-        Metric("tool selection accuracy", share([j.tools_ok for j in judged]), target,
-               detail=scope),
-        Metric("outcome accuracy", share([j.outcome_ok for j in judged]), target,
+        Metric("tool selection accuracy", share([j.tools_ok for j in judged]),
+               TOOL_SELECTION_TARGET, detail=scope),
+        Metric("outcome accuracy", share([j.outcome_ok for j in judged]), OUTCOME_TARGET,
                detail="facts read from the database, or the approval waiting"),
         Metric("unapproved writes", sum(len(t.writes) for t in turns), 0, "count", False,
                detail="plan versions, statuses or activity-log entries changed by a turn"),

@@ -7,19 +7,26 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent import offline
+from agent.prompts import OFFLINE_NO_COMMENTS, OFFLINE_WHICH_CLIENT
 from agent.runner import ChaSen
 from core.bootstrap import Database
+from core.database import transaction
 from core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from core.models import AgentRun, ApprovalRequest, PlanActivity
-from ingest.demo_data import ANU, JOHN, TRACEY
+from core.identity import Person
+from core.models import AgentRun, ApprovalRequest, Client, PlanActivity
+from ingest.demo_data import ANU, JOHN, LAURA, TRACEY
 from planning.permissions import visible_clients
+from planning.records import NewPlan, PlanRecord
 from planning.service import PlanService
-from tests.agent_harness import account_plan, running_chasen, seed
+from tests.agent_harness import TODAY, account_plan, running_chasen, seed
+from tools.context import ToolContext
 
 CLIENT = "Barwon Health"
 
@@ -218,3 +225,172 @@ def test_langgraph_json_names_both_compiled_graphs() -> None:
         graph = getattr(module, attribute)
         assert graph.name == name
         assert {"__start__"} < set(graph.get_graph().nodes)
+
+
+# --------------------------------------------------------------------------- routing
+
+CALHN = "Central Adelaide Local Health Network"
+Routed = list[tuple[str, dict[str, Any]]] | str
+
+
+def routed(chasen: ChaSen, email: str, text: str, history: tuple[str, ...] = ()) -> Routed:
+    """The offline planner's reading of ``text``: each call with its given arguments, or its
+    reply when it calls nothing."""
+    ctx = ToolContext(chasen.person(email), chasen.database.sessions, TODAY)
+    with ctx.reading() as session:
+        calls = offline.route(session, ctx, text, history)
+    if isinstance(calls, str):
+        return calls
+    return [(c["name"], {k: v for k, v in c["args"].items() if v is not None}) for c in calls]
+
+
+def tools_of(messages: list[Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The tool calls of a conversation's messages, with their arguments."""
+    return [(c["name"], dict(c["args"])) for m in messages for c in getattr(m, "tool_calls", [])]
+
+
+def territory_plan(chasen: ChaSen, owner: Person) -> PlanRecord:
+    """An empty draft territory plan of the owner's territory."""
+    assert owner.territory is not None
+    new = NewPlan(
+        plan_type="territory",
+        fiscal_year=TODAY.year,
+        primary_owner=owner.name,
+        primary_owner_role="CSE",
+        owner_id=owner.id,
+        territory=owner.territory,
+    )
+    with transaction(chasen.database.sessions) as session:
+        return PlanService(session).create_plan(new, owner.actor)
+
+
+def test_a_territory_in_the_request_narrows_the_risk_to_its_clients(chasen: ChaSen) -> None:
+    tracey = chasen.person(TRACEY)
+    with chasen.database.sessions() as session:
+        hers = visible_clients(session, tracey)
+    in_nz = {c.name for c in hers if c.territory == "NZ"}
+    elsewhere = {c.name for c in hers if c.territory != "NZ"}
+    assert in_nz and elsewhere
+
+    result = chasen.chat(tracey, "What's at risk in NZ?")
+
+    assert tools_of(result.values["messages"]) == [("churn_risk", {"territory": "NZ"})]
+    assert result.answer is not None and "Churn risk in NZ" in result.answer
+    assert all(name in result.answer for name in in_nz)
+    assert not any(name in result.answer for name in elsewhere)
+    # The same rule for other spellings, names of territories and several territories.
+    for text in ("Which New Zealand clients might churn?", "any churn risk in nz?"):
+        assert routed(chasen, TRACEY, text) == [("churn_risk", {"territory": "NZ"})], text
+    assert routed(chasen, TRACEY, "What's at risk in VIC and NZ?") == [
+        ("churn_risk", {"territory": "VIC"}),
+        ("churn_risk", {"territory": "NZ"}),
+    ]
+    assert routed(chasen, TRACEY, "Show my portfolio in Victoria") == [
+        ("portfolio", {"territory": "VIC"})
+    ]
+    # A client's name holding a territory's code is the client, not the territory.
+    assert routed(chasen, JOHN, "What's the churn risk at WA Health?") == [
+        ("churn_risk", {"client": "WA Health"})
+    ]
+    assert routed(chasen, JOHN, "What's at risk in South Australia?") == [
+        ("churn_risk", {"territory": "SA"})  # not "South Metropolitan Health Service"
+    ]
+
+
+def test_a_territory_out_of_reach_is_refused_and_nothing_of_it_is_said(chasen: ChaSen) -> None:
+    john = chasen.person(JOHN)
+    with chasen.database.sessions() as session:
+        nz = [c for c in session.scalars(select(Client)) if c.territory == "NZ"]
+        assert nz and not visible_clients(session, john, "NZ")
+
+    result = chasen.chat(john, "What's at risk in NZ?")
+
+    assert result.answer is not None
+    assert "cannot see the clients of NZ" in result.answer
+    for client in nz:
+        assert client.name not in result.answer
+        assert f"{int(client.arr):,}" not in result.answer
+    assert "score" not in result.answer
+
+
+def test_a_client_is_known_by_a_distinctive_part_of_its_name_or_its_initials(
+    chasen: ChaSen,
+) -> None:
+    for text, tool in (
+        ("Who are the key stakeholders at Central Adelaide?", "list_stakeholders"),
+        ("How is CALHN doing?", "client_snapshot"),
+        ("What's the churn risk for central adelaide's network?", "churn_risk"),
+    ):
+        assert routed(chasen, LAURA, text) == [(tool, {"client": CALHN})], text
+    assert routed(chasen, LAURA, "Who is the champion at Northern Adelaide?") == [
+        ("list_stakeholders", {"client": "Northern Adelaide Local Health Network"})
+    ]
+    assert routed(chasen, TRACEY, "How is Waikato doing?") == [
+        ("client_snapshot", {"client": "Te Whatu Ora Waikato"})
+    ]
+    # A part several clients share names none of them: the planner asks.
+    for text in ("Who are the stakeholders at Adelaide?", "How is Te Whatu Ora doing?"):
+        assert routed(chasen, TRACEY, text) == OFFLINE_WHICH_CLIENT, text
+    # Words every client's name has ("Health") name no client, and still ask for a snapshot.
+    assert routed(chasen, TRACEY, "What's the health of Eastern?") == [
+        ("client_snapshot", {"client": "Eastern Health"})
+    ]
+
+
+def test_what_a_client_said_is_searched_in_its_meetings(chasen: ChaSen) -> None:
+    for text, query in (
+        ("What did WA Health say about the renewal?", "renewal"),
+        ("What has WA Health said regarding the SLA breaches?", "SLA breaches"),
+        ("Find where WA Health mentioned Patient Flow Analytics", "Patient Flow Analytics"),
+        ("Search the WA Health transcripts for pricing", "pricing"),
+    ):
+        assert routed(chasen, ANU, text) == [
+            ("search_transcripts", {"query": query, "client": "WA Health", "limit": 5})
+        ], text
+    summarised = routed(chasen, ANU, "Summarise our recent meetings with Barwon Health")
+    assert not isinstance(summarised, str)
+    [(tool, args)] = summarised
+    assert (tool, args["client"]) == ("search_transcripts", "Barwon Health")
+    assert "Barwon" not in args["query"] and "ummarise" not in args["query"]
+    # "They" is the client of the conversation so far.
+    asked_before = ("How is Barwon Health doing?",)
+    assert routed(chasen, ANU, "What did they say about pricing?", asked_before) == [
+        ("search_transcripts", {"query": "pricing", "client": "Barwon Health", "limit": 5})
+    ]
+    # Not every "say" asks for a quote, and a client's "Health" is not a health question.
+    assert routed(chasen, ANU, "What should I say to Barwon Health about the renewal?") == [
+        ("suggest_actions", {"client": "Barwon Health"})
+    ]
+    assert routed(chasen, ANU, "How is WA Health doing?") == [
+        ("client_snapshot", {"client": "WA Health"})
+    ]
+
+
+def test_a_plan_asked_about_is_read_and_plans_asked_for_are_listed(chasen: ChaSen) -> None:
+    tracey, anu = chasen.person(TRACEY), chasen.person(ANU)
+    mine = territory_plan(chasen, tracey)
+    barwon = account_plan(chasen.database.sessions, anu, CLIENT)
+
+    result = chasen.chat(tracey, "What's in my territory plan?")
+
+    assert tools_of(result.values["messages"]) == [("read_plan", {"plan_id": str(mine.id)})]
+    assert result.answer is not None
+    assert f"Plan {mine.id} | territory plan FY{TODAY.year} | {tracey.territory}" in result.answer
+    assert "\nportfolio: " in result.answer and "% complete" in result.answer
+    assert routed(chasen, TRACEY, "Show me my plan") == [("read_plan", {"plan_id": str(mine.id)})]
+    assert routed(chasen, ANU, f"What's in the {CLIENT} account plan?") == [
+        ("read_plan", {"plan_id": str(barwon.id)})
+    ]
+    assert routed(chasen, TRACEY, "Show me my plans") == [("find_plans", {})]
+    assert routed(chasen, ANU, "Which plan should I finish first?") == [("find_plans", {})]
+    # Someone who may not see the plan is refused, by its id or by its client.
+    by_id = chasen.chat(chasen.person(JOHN), f"Read plan {barwon.id}")
+    assert tools_of(by_id.values["messages"]) == [("read_plan", {"plan_id": str(barwon.id)})]
+    assert "cannot see plan" in (by_id.answer or "")
+    assert routed(chasen, JOHN, f"Show me the {CLIENT} account plan") == [
+        ("find_plans", {"client": CLIENT})  # no plan of it is in reach: the tool refuses
+    ]
+    # No tool reads plan comments: the planner says so instead of reading something else.
+    assert routed(chasen, ANU, f"What do the comments on my {CLIENT} plan say?") == (
+        OFFLINE_NO_COMMENTS
+    )

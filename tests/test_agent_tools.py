@@ -395,6 +395,51 @@ def test_churn_risk_is_riskiest_first_and_actions_have_owners_and_dates(demo: De
         assert line.endswith(f"| owner Tracey Bland (CSE) | due {due}")
 
 
+def test_churn_risk_of_a_territory_is_the_part_of_it_in_reach(demo: Demo) -> None:
+    tracey, john = demo.people[TRACEY], demo.people[JOHN]
+    nz = demo.clients(Client.territory == "NZ")
+    with demo.sessions() as session:
+        expected = [r.client_name for r in assess(session, nz, TODAY)]
+    assert nz and all(c.cse_id == tracey.id for c in nz)
+
+    for spelled in ("NZ", "nz", " Nz "):
+        result = demo.call(TRACEY, "churn_risk", territory=spelled)
+        assert result.startswith(f"Churn risk in NZ as of {TODAY}")
+        assert [line.split(":")[0] for line in result.splitlines()[1:]] == expected
+    by_manager = demo.call(MICHAEL, "churn_risk", territory="NZ")
+    assert [line.split(":")[0] for line in by_manager.splitlines()[1:]] == expected
+
+    # Part of a territory in reach: that part only (John's VIC clients, not Tracey's).
+    vic = demo.call(JOHN, "churn_risk", territory="VIC")
+    shown = {line.split(":")[0] for line in vic.splitlines()[1:]}
+    assert shown == {c.name for c in demo.clients(Client.cse_id == john.id) if c.territory == "VIC"}
+    # A named client is that client, whatever the territory.
+    one = demo.call(TRACEY, "churn_risk", client="Barwon Health", territory="NZ")
+    assert [line.split(":")[0] for line in one.splitlines()[1:]] == ["Barwon Health"]
+
+
+def test_a_territory_out_of_reach_is_refused_without_a_word_about_its_clients(
+    demo: Demo,
+) -> None:
+    nz = demo.clients(Client.territory == "NZ")
+    asia = demo.clients(Client.territory == "Asia")
+    for email, territory, clients in ((JOHN, "NZ", nz), (ANU, "Asia", asia), (GRACE, "NZ", nz)):
+        for tool in ("churn_risk", "portfolio"):
+            result = demo.call(email, tool, territory=territory)
+            assert result.startswith("ERROR (permission_denied)"), (email, tool, result)
+            assert f"cannot see the clients of {territory}" in result
+            for client in clients:
+                assert client.name not in result
+                assert money(client.arr) not in result
+            assert "score" not in result and "health" not in result.lower()
+    unknown = demo.call(TRACEY, "churn_risk", territory="Mars")
+    assert unknown.startswith("ERROR (not_found)") and "VIC" in unknown
+    assert demo.call(SAM, "churn_risk", territory="Asia").startswith("Churn risk in Asia")
+    assert demo.call(MICHAEL, "portfolio", territory="nz").startswith(
+        "Portfolio visible to Michael Costa in NZ"
+    )
+
+
 # --- transcripts and stakeholders ----------------------------------------------------------
 
 

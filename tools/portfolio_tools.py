@@ -14,8 +14,10 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from core.budget import Record
+from core.errors import NotFoundError, PermissionDeniedError
+from core.identity import Person
 from core.models import MEDDPICC_DIMENSIONS, Client, MeddpiccScore, PipelineOpportunity
-from planning import calculations
+from planning import calculations, directory
 from planning import portfolio_repository as repo
 from planning import portfolio_views as views
 from planning.draft_data import money
@@ -47,13 +49,15 @@ def _client_field(what: str) -> str:
     return f"{what} (its name in any case, or its id)."
 
 
+def _territory_field(otherwise: str) -> str:
+    return f"Only clients of this territory (VIC, NZ, WA, SA, Asia or Guam); omit for {otherwise}."
+
+
 class PortfolioArgs(ToolArgs):
     """Arguments of portfolio."""
 
     territory: str | None = Field(
-        default=None,
-        description="Only clients of this territory (VIC, NZ, WA, SA, Asia or Guam); omit for "
-        "all the clients you can see.",
+        default=None, description=_territory_field("all the clients you can see")
     )
 
 
@@ -89,6 +93,10 @@ class ChurnRiskArgs(ToolArgs):
     client: str | None = Field(
         default=None, description=_client_field("One client") + " Omit for all you can see."
     )
+    territory: str | None = Field(
+        default=None,
+        description=_territory_field("all you can see") + " Not used when a client is given.",
+    )
 
 
 @readable_errors
@@ -98,6 +106,8 @@ def portfolio(ctx: ToolContext, territory: str | None = None) -> str:
     ARR, health distribution). Use it for "how is my portfolio", "which clients are at risk",
     or to find a client's exact name."""
     with ctx.reading() as session:
+        if territory:
+            territory = territory_in_reach(session, ctx.person, territory)
         view = views.portfolio(session, ctx.person, ctx.today, territory)
     records = [_portfolio_line(c) for c in view.clients]
     sums, health = view.totals, view.totals.health
@@ -267,21 +277,47 @@ def weakest_dimensions(values: dict[str, int], count: int = WEAKEST_DIMENSIONS) 
 
 
 @readable_errors
-def churn_risk(ctx: ToolContext, client: str | None = None) -> str:
-    """Show churn risk for one client, or for every client you can see riskiest first: band,
-    score, the top reasons in words, and the suggested next action; clients without enough
-    data say what is missing. Use it for "who might churn", "why is X at risk"."""
+def churn_risk(ctx: ToolContext, client: str | None = None, territory: str | None = None) -> str:
+    """Show churn risk for one client, or for every client you can see (optionally of one
+    territory) riskiest first: band, score, the top reasons in words, and the suggested next
+    action; clients without enough data say what is missing. Use it for "who might churn",
+    "what's at risk in NZ", "why is X at risk"."""
+    scope = ""
     with ctx.reading() as session:
-        clients = (
-            [client_named(session, ctx.person, client)]
-            if client
-            else visible_clients(session, ctx.person)
-        )
+        if client:
+            clients = [client_named(session, ctx.person, client)]
+        elif territory:
+            territory = territory_in_reach(session, ctx.person, territory)
+            clients = visible_clients(session, ctx.person, territory)
+            scope = f" in {territory}"
+        else:
+            clients = visible_clients(session, ctx.person)
         risks = assess(session, clients, ctx.today)
     records = [Record(_risk_line(r), 0 if r.high else 1) for r in risks]
     model = f" (model {risks[0].model})" if risks else ""
-    title = f"Churn risk as of {ctx.today}{model}, riskiest first"
+    title = f"Churn risk{scope} as of {ctx.today}{model}, riskiest first"
     return render(title, records, ctx.result_tokens, empty="no clients")
+
+
+def territory_in_reach(session: Session, person: Person, territory: str) -> str:
+    """``territory`` as the clients spell it (any case), when ``person`` sees at least one of
+    its clients: NotFoundError when no client is in it, PermissionDeniedError when all of
+    them are out of reach. Neither error names, counts or describes a client."""
+    known = sorted({c.territory for c in directory.list_clients(session)})
+    found = next((t for t in known if t.casefold() == territory.strip().casefold()), None)
+    if found is None:
+        raise NotFoundError(
+            f"No territory {territory!r}; the territories are {', '.join(known)}",
+            territory=territory,
+        )
+    if not visible_clients(session, person, found):
+        # Someone who sees part of a territory gets that part; no part at all is a refusal.
+        raise PermissionDeniedError(
+            f"{person.name} ({person.role}) cannot see the clients of {found}: the territory "
+            "is outside their reach",
+            territory=found,
+        )
+    return found
 
 
 def _risk_line(risk: ClientRisk) -> str:
