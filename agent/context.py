@@ -73,6 +73,9 @@ class ChaSenContext:
     today: date | None = None
     model: ModelSettings = field(default_factory=ModelSettings.from_settings)
     budgets: Budgets = field(default_factory=Budgets)
+    decider: Person | None = None
+    """On a run resumed by a decision, the person deciding; the run itself goes on acting for
+    the person who asked (its tools keep the asker's reach)."""
 
     def session_factory(self) -> sessionmaker[Session]:
         """The database sessions of this run (the configured database when none was given)."""
@@ -93,6 +96,10 @@ class ChaSenContext:
             with self.session_factory()() as session:
                 self.person = Person.of(directory.get_active_user(session, self.user_email))
         return self.person
+
+    def deciding_person(self) -> Person:
+        """The person whose decision a resumed run applies (the asker when none is given)."""
+        return self.decider or self.acting_person()
 
     def day(self) -> date:
         """Today for this run (fixed in tests and evaluations)."""

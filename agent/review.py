@@ -79,8 +79,9 @@ def ask(ctx: ChaSenContext, question: Question) -> tuple[uuid.UUID, HumanRespons
 def settle(
     ctx: ChaSenContext, approval_id: uuid.UUID, response: HumanResponse, apply: Apply
 ) -> Decision:
-    """Apply the decision once: the approval row is locked in the write's own transaction."""
-    person = ctx.acting_person()
+    """Apply the decision once, as the person deciding: the approval row is locked in the
+    write's own transaction."""
+    person = ctx.deciding_person()
     sessions = ctx.session_factory()
     try:
         with transaction(sessions) as session:

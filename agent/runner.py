@@ -123,8 +123,8 @@ class ChaSen:
         with self.database.sessions() as session:
             return Person.of(directory.get_active_user(session, email))
 
-    def context(self, person: Person) -> ChaSenContext:
-        """The runtime context of a run for ``person``."""
+    def context(self, person: Person, decider: Person | None = None) -> ChaSenContext:
+        """The runtime context of a run for ``person`` (resumed by ``decider``'s decision)."""
         return ChaSenContext(
             user_email=person.email,
             person=person,
@@ -132,6 +132,7 @@ class ChaSen:
             today=self.today,
             model=self.model,
             budgets=self.budgets,
+            decider=decider,
         )
 
     # -- runs --------------------------------------------------------------------------------
@@ -177,14 +178,20 @@ class ChaSen:
     def resume(
         self, person: Person, thread_id: str, interrupt_id: str, response: Any
     ) -> TurnResult:
-        """Answer a waiting decision (accept, edit, response or ignore) as ``person``."""
+        """Answer a waiting decision (accept, edit, response or ignore) as ``person``.
+
+        The decision is written as ``person``; the run then goes on for whoever asked, with
+        their reach: what ChaSen says next belongs to the asker's conversation, so it must not
+        draw on what only the decider may see."""
         decision = parse_response(response)
         with transaction(self.database.sessions) as session:
             row = self._waiting(session, thread_id, interrupt_id)
             graph: GraphName = "chat" if row.graph == "chat" else "plan_draft"
             self._check_decision(session, person, row, decision)
+            requester = session.get(User, row.requested_by) if row.requested_by else None
+            asker = Person.of(requester) if requester else person
         command: Command[Any] = Command(resume={interrupt_id: decision.model_dump()})
-        return self._run(graph, person, command, thread_id)
+        return self._run(graph, asker, command, thread_id, decider=person)
 
     def pending(self, person: Person) -> list[PendingDecision]:
         """Decisions waiting for ``person`` (what is waiting for me?)."""
@@ -231,6 +238,7 @@ class ChaSen:
         thread_id: str,
         on_event: OnEvent | None = None,
         run_id: uuid.UUID | None = None,
+        decider: Person | None = None,
     ) -> TurnResult:
         graph = self.graphs[graph_name]
         config: Any = {"configurable": {"thread_id": thread_id}, "recursion_limit": 50}
@@ -240,7 +248,8 @@ class ChaSen:
             # Read inside the try: a run recorded by begin() whose checkpoints cannot be read
             # must end failed, not stay "running" for ever.
             before = graph.get_state(config).values
-            self._stream(graph, payload, config, person, thread_id, run_id, on_event)
+            context = self.context(person, decider)
+            self._stream(graph, payload, config, context, thread_id, run_id, on_event)
             snapshot = graph.get_state(config)
             values: dict[str, Any] = dict(snapshot.values)
             # The thread's state adds up over its runs: this run's share is what it added.
@@ -290,14 +299,14 @@ class ChaSen:
         graph: CompiledStateGraph[Any, Any, Any, Any],
         payload: Any,
         config: Any,
-        person: Person,
+        context: ChaSenContext,
         thread_id: str,
         run_id: uuid.UUID,
         on_event: OnEvent | None,
     ) -> None:
         """Run the graph, announcing each finished step (and model text to ``on_event``)."""
         modes: Any = ["updates", "messages"] if on_event else ["updates"]
-        stream: Any = graph.stream(payload, config, context=self.context(person), stream_mode=modes)
+        stream: Any = graph.stream(payload, config, context=context, stream_mode=modes)
         for mode, chunk in stream:
             if mode == "updates":
                 for node in chunk:
