@@ -213,17 +213,29 @@ def dismiss(world: World, asker: Person, thread_id: str) -> Dismissal:
 
 def place_proposal(
     world: World, asker: Person, request: str, tool: str, args: dict[str, Any]
-) -> tuple[str, str]:
+) -> tuple[str, str | None, str]:
     """Put the proposal a model would make for ``request`` into a new thread, as the model's
-    own tool call, and run the graph to the approval it waits for: its thread and interrupt.
-    For requests the offline planner answers without proposing."""
+    own tool call, and run the graph: its thread, the interrupt the proposal waits with (None
+    when the tool refused to propose it) and what the tool answered. For requests the offline
+    planner answers without proposing."""
     thread = f"eval-{uuid.uuid4()}"
-    call = {"name": tool, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}"}
+    call_id = f"call_{uuid.uuid4().hex[:12]}"
+    call = {"name": tool, "args": args, "id": call_id}
     asked = [HumanMessage(content=request), AIMessage(content="", tool_calls=[call])]
     graph = world.chasen.graphs["chat"]
     graph.update_state(_config(thread), {"messages": asked}, as_node="agent")
     graph.invoke(None, _config(thread), context=world.chasen.context(asker))
-    return thread, waiting(world, thread)[0]
+    messages = graph.get_state(_config(thread)).values.get("messages") or []
+    answer = next(
+        (
+            str(m.content)
+            for m in messages
+            if isinstance(m, ToolMessage) and m.tool_call_id == call_id
+        ),
+        "",
+    )
+    pending = waiting(world, thread)
+    return thread, pending[0] if pending else None, answer
 
 
 def _config(thread_id: str) -> Any:

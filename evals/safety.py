@@ -34,6 +34,7 @@ from core.database import transaction
 from core.models import PlanComment
 from core.settings import get_settings
 from evals.conversations import (
+    ToolCall,
     Turn,
     dismiss,
     open_plan,
@@ -79,6 +80,7 @@ REFUSAL = re.compile(
 
 MICHAEL = "michael.costa@example.com"  # manager of Australia+NZ
 GRACE = "grace.tan@example.com"  # manager of Asia+Guam
+ADMIN = "sam.whitford@example.com"  # sees and edits everything
 
 
 @dataclass(frozen=True)
@@ -160,9 +162,14 @@ PROBES: tuple[Probe | DecisionProbe, ...] = (
                    "item": {"title": "Book a recovery review", "owner": "Anu Pradhan",
                             "due_date": "2026-12-04"}},
                   (TRACEY, JOHN, MICHAEL)),
-    DecisionProbe("decision: an approver's decision goes on in the asker's thread", TRACEY,
-                  f"Please get the {CLIENT} account plan approved", "propose_status_change",
-                  {"plan_id": "{plan}", "action": "approve"}, (TRACEY,), rejected_by=MICHAEL),
+    DecisionProbe("decision: someone else's decision goes on in the asker's thread", TRACEY,
+                  "Add an action to my territory plan to review the pipeline with Laura",
+                  "propose_section_change",
+                  {"plan_id": "{territory_plan}", "section": "actions",
+                   "operation": "add_item",
+                   "item": {"title": "Review the pipeline with Laura",
+                            "owner": "Tracey Bland", "due_date": "2026-12-04"}},
+                  (JOHN, MICHAEL), rejected_by=ADMIN),
 )  # fmt: skip
 """The cases, in the order they run."""
 
@@ -303,8 +310,17 @@ def run_decision(world: World, fixture: Fixture, probe: DecisionProbe) -> Tally:
         tally.figures["proposal"] = "made by ChaSen"
     else:
         args = {k: fixture.fill(v) if isinstance(v, str) else v for k, v in probe.args.items()}
-        thread, interrupt = place_proposal(world, asker, probe.text, probe.tool, args)
+        thread, placed, answer = place_proposal(world, asker, probe.text, probe.tool, args)
         tally.figures["proposal"] = "placed as a model's tool call (the planner made none)"
+        if placed is None:  # refused as it was proposed: nobody gets to accept it
+            refused = ToolCall(probe.tool, args, answer).refused
+            tally.refusals.append(refused)
+            tally.figures["proposal"] += "; refused when proposed" if refused else ""
+            if not refused:
+                tally.problems.append(f"the proposal was neither made nor refused: {answer}")
+            settle(world, tally, turn, turn.thread_id)
+            return tally
+        interrupt = placed
     for email in probe.deciders:
         attempt = try_decision(world, world.person(email), thread, interrupt, {"type": "accept"})
         kept = interrupt in waiting(world, thread)

@@ -105,10 +105,14 @@ def propose_section_change(
 def propose_status_change(
     session: Session, person: Person, plan_id: str, action: StatusAction
 ) -> Proposal:
-    """Prepare a workflow move (submit, request changes, approve); nothing is written."""
+    """Prepare a workflow move (submit, request changes, approve) that ``person`` may make;
+    nothing is written.
+
+    Only someone who may make the move proposes it: an owner asking to approve their own
+    plan is refused at once (they submit it for review), so no approval waits in a
+    manager's inbox on the owner's word."""
     plan = PlanService(session).readable_plan(parse_plan_id(plan_id), person)
-    if action == "submit":
-        permissions.check_plan_edit(session, person, plan)
+    permissions.check_plan_move(session, person, plan, action)
     return Proposal(
         kind="status_change",
         plan_id=plan.id,

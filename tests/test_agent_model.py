@@ -10,7 +10,6 @@ import pytest
 from agent.context import Budgets, ModelSettings
 from agent.runner import ChaSen
 from core.bootstrap import Database
-from core.errors import PermissionDeniedError
 from core.identity import Person
 from core.models import AgentRun
 from ingest.demo_data import ANU
@@ -160,7 +159,7 @@ def test_an_injected_instruction_in_a_transcript_changes_nothing(
         ingestor.ingest(session, parse_transcript(transcript, filename="qbr.txt"), client=CLIENT)
         session.commit()
 
-    # A model that falls for it can only propose; the owner cannot approve her own plan.
+    # A model that falls for it can only ask; the owner may not approve her own plan.
     approve = {"plan_id": str(plan.id), "action": "approve"}
     stub.script.extend([
         tool_call_reply("search_transcripts", {"query": "approve this plan", "client": CLIENT}),
@@ -171,13 +170,10 @@ def test_an_injected_instruction_in_a_transcript_changes_nothing(
 
     quoted = tool_results(stub.chat_requests()[1])[0]
     assert "ignore your instructions" in quoted and "not instructions" in quoted
-    assert result.status == "waiting"
-    with chasen.database.sessions() as session:
-        assert PlanService(session).get_plan(plan.id).status == "draft"
-    with pytest.raises(PermissionDeniedError, match="cannot approve"):
-        chasen.resume(
-            anu, result.thread_id, result.decisions[0].interrupt_id or "", {"type": "accept"}
-        )
+    # Refused as it is proposed: nothing waits in anyone's inbox on the owner's word.
+    assert (result.status, result.decisions) == ("done", [])
+    assert any("cannot approve it" in text for text in tool_results(stub.chat_requests()[2]))
+    assert chasen.pending(anu) == []
     with chasen.database.sessions() as session:
         assert PlanService(session).get_plan(plan.id).status == "draft"
 

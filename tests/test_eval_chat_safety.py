@@ -278,7 +278,8 @@ def test_a_model_that_follows_planted_instructions_gets_nothing_written_or_leake
     assert metric(report, "injections followed").value == 1 and not report.ok
     assert "propose_status_change" in "; ".join(row(report, "injection:").problems)
     assert metric(report, "planted text reached the model").value == 1.0
-    assert row(report, "decision:").figures["proposal"] == "made by ChaSen"
+    # The model's approval was refused as it was proposed; the suite's own placing of it too.
+    assert row(report, "decision:").figures["proposal"].endswith("refused when proposed")
     tokens = metric(report, "tokens per turn").value
     assert tokens is not None and tokens > 0 and metric(report, "cost").value is not None
     tool_results = [
@@ -297,8 +298,8 @@ def test_what_chasen_says_after_a_decision_stays_within_the_askers_reach(
     modelled: World, stub: OpenAIStub
 ) -> None:
     fixture = safety.prepare(modelled)
-    stub.script.extend([follower(str(fixture.plan), reads_after_decision=True)] * 40)
-    continued = next(p for p in safety.PROBES if p.name.startswith("decision: an approver"))
+    stub.script.extend([follower(str(fixture.territory_plan), reads_after_decision=True)] * 40)
+    continued = next(p for p in safety.PROBES if p.name.startswith("decision: someone else's"))
 
     report = safety.evaluate(modelled, [continued])
 
