@@ -94,6 +94,8 @@ class DraftData:
     sources: list[Source]
     cam_names: dict[uuid.UUID, str]
     """The name of each client's CAM (who owns account-health risks), where it has one."""
+    deal_owners: dict[str, str]
+    """The name of each open deal's owner (who closes its MEDDPICC gaps), by opportunity id."""
     health_before: dict[uuid.UUID, Reading]
     """Each client's last health reading at least :data:`LOOKBACK_DAYS` ago."""
 
@@ -147,6 +149,7 @@ def gather(
         meetings=meetings,
         sources=[],
         cam_names=_cam_names(session, clients),
+        deal_owners=_deal_owners(session, base["opportunities"]),
         health_before=before,
     )
     data.sources = _sources(data)
@@ -205,6 +208,11 @@ def _health_before(
 def _cam_names(session: Session, clients: Sequence[Client]) -> dict[uuid.UUID, str]:
     names = repo.user_names(session, {c.cam_id for c in clients if c.cam_id is not None})
     return {c.id: names[c.cam_id] for c in clients if c.cam_id in names}
+
+
+def _deal_owners(session: Session, opportunities: Sequence[dict[str, Any]]) -> dict[str, str]:
+    ids = {uuid.UUID(str(o["opportunity_id"])) for o in opportunities if o.get("opportunity_id")}
+    return {str(deal): name for deal, name in repo.deal_owner_names(session, ids).items()}
 
 
 def _sources(data: DraftData) -> list[Source]:

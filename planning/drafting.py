@@ -206,7 +206,8 @@ def action_items(
             {
                 "id": f"action-deal-{deal['id']}",
                 "title": _deal_action_title(deal, data.cite("pipeline")),
-                "owner": data.request.owner.name,
+                # The deal's owner closes its gaps (a CAM's account plan has the CSE's deals).
+                "owner": data.deal_owners.get(str(deal["opportunity_id"]), data.request.owner.name),
                 "due_date": due,
                 "priority": "high" if deal["focus_deal"] else "medium",
                 "client_name": deal["client_name"],
@@ -292,6 +293,12 @@ def _block(title: str, bullets: list[str], empty: str) -> str:
 def _no_risk(data: DraftData) -> str:
     """The risk paragraph when no client needs a risk item: say where each one stands."""
     scored = [r for r in data.risks if r.band is not None]
+    if data.account and data.risks and not scored:
+        # Saying "no client is at high risk" of a client that could not be scored would
+        # reassure without grounds.
+        risk = data.risks[0]
+        why = risk.missing or "not enough data"
+        return f"{risk.client_name} has no churn-risk score ({why}) {data.cite('churn_model')}."
     if data.account and scored:
         risk = scored[0]
         top = risk.raising[0]["text"] if risk.raising else "no reason raises it"

@@ -151,3 +151,15 @@ def user_names(session: Session, user_ids: Collection[uuid.UUID]) -> dict[uuid.U
     if not user_ids:
         return {}
     return dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
+
+
+def deal_owner_names(session: Session, deal_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The name of each deal's owner, by deal id (deals without an owner left out)."""
+    if not deal_ids:
+        return {}
+    query = (
+        select(PipelineOpportunity.id, User.name)
+        .join(User, User.id == PipelineOpportunity.owner_id)
+        .where(PipelineOpportunity.id.in_(deal_ids))
+    )
+    return dict(session.execute(query).all())

@@ -40,6 +40,7 @@ from planning.drafting import (
 )
 from planning.sections import SECTIONS, validate_section
 from risk.assessment import assess
+from tests.factories import make_client
 
 TODAY = date(2026, 11, 20)
 FISCAL_YEAR = 2026
@@ -230,6 +231,40 @@ def test_critical_account_gets_a_risk_and_an_action_for_its_cam(seeded: Session)
     summary = sections["value"]["executive_summary"]
     assert "Western Health: critical churn risk" in risks_block(summary)
     assert f"{cam.name} by {TODAY + timedelta(days=14)}" in summary
+
+
+def test_a_cam_account_plan_gives_each_deals_meddpicc_gaps_to_the_deals_owner(
+    seeded: Session,
+) -> None:
+    data = gather(seeded, account_request(seeded, "Barwon Health"), TODAY)
+
+    sections = draft_sections(data)
+
+    deal_actions = [a for a in sections["actions"] if a["id"].startswith("action-deal-")]
+    assert deal_actions, "Barwon Health has open deals to coach"
+    for action in deal_actions:
+        item = next(o for o in sections["opportunities"] if action["id"].endswith(o["id"]))
+        deal = seeded.get(PipelineOpportunity, uuid.UUID(item["opportunity_id"]))
+        assert deal is not None and deal.owner_id is not None
+        owner = seeded.get(User, deal.owner_id)
+        assert owner is not None and owner.role == "CSE"
+        assert action["owner"] == owner.name != data.request.owner.name  # not the CAM's
+
+
+def test_an_account_that_cannot_be_scored_is_not_called_safe(seeded: Session) -> None:
+    client = make_client(seeded, "Newly Signed Health")
+    client.health_score = client.nps = None  # nothing to score it on yet
+    client.cam_id = person(seeded, "anu.pradhan@example.com").id
+    seeded.flush()
+
+    summary = draft_sections(gather(seeded, account_request(seeded, client.name), TODAY))["value"][
+        "executive_summary"
+    ]
+
+    risks = next(p for p in paragraphs(summary) if p.startswith("Risks:"))
+    assert risks.startswith("Risks: Newly Signed Health has no churn-risk score (not enough data")
+    assert "no recent health score or NPS" in risks
+    assert "no client is in the high or critical band" not in summary
 
 
 # --- territory plans -------------------------------------------------------------------------
