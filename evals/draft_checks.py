@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evals.draft_truth import Truth
+from planning.completion import STEPS
 
 OFFLINE_LABEL = "Drafted offline"
 CITE = re.compile(r"\[(S\d+)\]")
@@ -50,13 +51,6 @@ TOPICS = {
         re.IGNORECASE,
     ),
 }
-STEPS = (
-    ("context", ()),
-    ("portfolio", ("portfolio", "snapshot", "targets")),
-    ("relationships", ("stakeholders", "opportunities")),
-    ("risks", ("risks", "actions")),
-    ("review", ("value",)),
-)
 
 
 @dataclass(frozen=True)

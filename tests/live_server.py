@@ -14,6 +14,11 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from api.app import create_app
+from core.bootstrap import Database
+from core.settings import Settings
+from tests.agent_harness import TODAY
+
 
 @contextmanager
 def serving(app: FastAPI) -> Iterator[str]:
@@ -33,6 +38,16 @@ def serving(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+@contextmanager
+def serving_api(database: Database, settings: Settings) -> Iterator[str]:
+    """The real API on ``database`` under uvicorn, its agent's today fixed at the tests'
+    :data:`TODAY`; yields its base URL."""
+    app = create_app(database, settings)
+    with serving(app) as url:
+        app.state.chasen.today = TODAY
+        yield url
 
 
 def sse_events(response: httpx.Response) -> Iterator[tuple[str, Any]]:

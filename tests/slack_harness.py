@@ -10,10 +10,23 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+from core.bootstrap import Database
+from core.settings import SlackSettings, get_settings
+from tests.agent_harness import seed
+from tests.api_harness import api_settings
+from tests.slack_stub import VALID_TOKEN, SlackStub
 
 SIGNING_SECRET = "chasen-test-signing-secret"
 TEAM = "T0TEST"
@@ -148,3 +161,30 @@ def form_values(view: dict[str, Any], **changed: str) -> dict[str, Any]:
             element["action_id"]: {"type": element["type"], "value": value}
         }
     return values
+
+
+@contextmanager
+def slack_api(
+    database: Database,
+    sessions: sessionmaker[Session],
+    stub: SlackStub,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[TestClient]:
+    """The API with the Slack app on, over the seeded database; its workers post to ``stub``."""
+    for name, value in {
+        "SLACK_BOT_TOKEN": VALID_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": stub.api_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()  # the worker's poster reads them
+    seed(sessions)
+    slack = SlackSettings(
+        bot_token=SecretStr(VALID_TOKEN),
+        signing_secret=SecretStr(SIGNING_SECRET),
+        api_url=stub.api_url,
+    )
+    settings = api_settings().model_copy(update={"slack": slack})
+    with TestClient(create_app(database, settings)) as test_client:
+        yield test_client
+    get_settings.cache_clear()

@@ -24,10 +24,10 @@ from sqlalchemy import Engine
 from api.app import create_app
 from core.bootstrap import Database
 from core.database import session_factory
-from tests.agent_harness import TODAY, seed
+from tests.agent_harness import seed
 from tests.api_harness import api_settings, auth
 from tests.conftest import truncate_all
-from tests.live_server import serving
+from tests.live_server import serving_api
 
 EXAMPLES_PER_OPERATION = 12
 SETTINGS = api_settings()
@@ -48,9 +48,7 @@ def base_url(engine: Engine) -> Iterator[str]:
     truncate_all(engine)
     sessions = session_factory(engine)
     seed(sessions)
-    app = create_app(Database(engine=engine, sessions=sessions, embedded=True), SETTINGS)
-    with serving(app) as url:
-        app.state.chasen.today = TODAY
+    with serving_api(Database(engine=engine, sessions=sessions, embedded=True), SETTINGS) as url:
         yield url
     truncate_all(engine)
 

@@ -12,13 +12,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
 from core.bootstrap import Database
 from core.settings import Settings
 from ingest.demo_data import ANU, LAURA, TRACEY
-from tests.agent_harness import TODAY, client, seed
+from tests.agent_harness import client, seed
 from tests.api_harness import MANAGER, auth, problem_of
-from tests.live_server import serving, sse_events
+from tests.live_server import serving_api, sse_events
 
 WITHIN_S = 1.0  # open pages see each other's changes within a second
 
@@ -28,9 +27,11 @@ def live(
     committed_factory: sessionmaker[Session], engine: Engine, settings: Settings
 ) -> Iterator[httpx.Client]:
     seed(committed_factory)
-    app = create_app(Database(engine=engine, sessions=committed_factory, embedded=True), settings)
-    with serving(app) as base_url, httpx.Client(base_url=base_url, timeout=10) as http:
-        app.state.chasen.today = TODAY
+    database = Database(engine=engine, sessions=committed_factory, embedded=True)
+    with (
+        serving_api(database, settings) as base_url,
+        httpx.Client(base_url=base_url, timeout=10) as http,
+    ):
         yield http
 
 

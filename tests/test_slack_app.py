@@ -18,14 +18,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
 from core.bootstrap import Database
 from core.models import AgentRun, ApprovalRequest, SlackEvent, User
-from core.settings import SlackSettings, get_settings
 from ingest.demo_data import ANU, LAURA, TRACEY
 from planning.records import PlanRecord
 from planning.service import PlanService
@@ -34,16 +31,15 @@ from scheduler.queue import run_worker
 from scheduler.slack_delivery import SlackPoster
 from slack_app import jobs
 from slack_app.approval_blocks import ACCEPT, EDIT, REJECT
-from tests.agent_harness import account_plan, client, person, seed
-from tests.api_harness import api_settings
+from tests.agent_harness import account_plan, client, person
 from tests.slack_harness import (
-    SIGNING_SECRET,
     action_body,
     command_body,
     direct_message,
     event_body,
     form_values,
     signed_headers,
+    slack_api,
     view_submission_body,
 )
 from tests.slack_stub import VALID_TOKEN, SlackStub, response_url, running_slack_stub
@@ -75,26 +71,8 @@ def slack(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[TestClient]:
     """The API with the Slack app on, over the seeded database; workers use the same Slack."""
-    for name, value in {
-        "SLACK_BOT_TOKEN": VALID_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": stub.api_url,
-    }.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    seed(committed_factory)
-    settings = api_settings().model_copy(
-        update={
-            "slack": SlackSettings(
-                bot_token=SecretStr(VALID_TOKEN),
-                signing_secret=SecretStr(SIGNING_SECRET),
-                api_url=stub.api_url,
-            )
-        }
-    )
-    with TestClient(create_app(queue_database, settings)) as test_client:
+    with slack_api(queue_database, committed_factory, stub, monkeypatch) as test_client:
         yield test_client
-    get_settings.cache_clear()
 
 
 def send_event(app: TestClient, event: dict[str, Any], **options: Any) -> Any:

@@ -26,15 +26,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
 from core.bootstrap import Database
 from core.models import PlanActivity
 from core.settings import Settings
 from ingest.demo_data import ANU, JOHN, LAURA, NIKKI, TRACEY
 from planning.service import PlanService
-from tests.agent_harness import TODAY, client
+from tests.agent_harness import client
 from tests.api_harness import MANAGER, auth, problem_of
-from tests.live_server import serving
+from tests.live_server import serving_api
 
 CLIENTS = 8
 REQUESTS_PER_CLIENT = 50
@@ -73,9 +72,7 @@ class Tally:
 @pytest.fixture
 def base_url(database: Database, settings: Settings) -> Iterator[str]:
     """The real app on the seeded test database, served by uvicorn on loopback."""
-    app = create_app(database, settings)
-    with serving(app) as url:
-        app.state.chasen.today = TODAY
+    with serving_api(database, settings) as url:
         yield url
 
 

@@ -29,7 +29,6 @@ from sqlalchemy import select, text
 
 from agent.checkpoints import open_checkpointer
 from agent.runner import ChaSen
-from api.app import create_app
 from core.bootstrap import Database, scratch_database
 from core.embedded import start_embedded, stop_embedded
 from core.models import AgentRun, ApprovalRequest, PlanActivity
@@ -38,7 +37,7 @@ from ingest.demo_data import ANU
 from planning.service import PlanService
 from tests.agent_harness import OFFLINE, TODAY, client, seed
 from tests.api_harness import RISK, api_settings, auth, problem_of
-from tests.live_server import serving
+from tests.live_server import serving_api
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -63,9 +62,7 @@ def settings() -> Settings:
 @pytest.fixture(scope="module")
 def base_url(database: Database, settings: Settings) -> Iterator[str]:
     """The real app on the scratch database, served by uvicorn for the whole module."""
-    app = create_app(database, settings)
-    with serving(app) as url:
-        app.state.chasen.today = TODAY
+    with serving_api(database, settings) as url:
         yield url
 
 

@@ -18,28 +18,24 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
 from core.bootstrap import Database
 from core.models import AgentRun, SlackEvent
-from core.settings import SlackSettings, get_settings
 from ingest.demo_data import TRACEY
 from planning.service import PlanService
 from scheduler.queue import run_worker
 from slack_app.approval_blocks import ACCEPT
-from tests.agent_harness import account_plan, person, seed
-from tests.api_harness import api_settings
+from tests.agent_harness import account_plan, person
 from tests.slack_harness import (
-    SIGNING_SECRET,
     action_body,
     direct_message,
     event_body,
     signed_headers,
+    slack_api,
 )
-from tests.slack_stub import VALID_TOKEN, SlackStub, response_url, running_slack_stub
+from tests.slack_stub import SlackStub, response_url, running_slack_stub
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -64,23 +60,8 @@ def slack(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[TestClient]:
     """The API with the Slack app on, over the seeded database; its workers post to the stub."""
-    for name, value in {
-        "SLACK_BOT_TOKEN": VALID_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": stub.api_url,
-    }.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()  # the worker's poster reads them
-    seed(committed_factory)
-    slack_settings = SlackSettings(
-        bot_token=SecretStr(VALID_TOKEN),
-        signing_secret=SecretStr(SIGNING_SECRET),
-        api_url=stub.api_url,
-    )
-    settings = api_settings().model_copy(update={"slack": slack_settings})
-    with TestClient(create_app(queue_database, settings)) as test_client:
+    with slack_api(queue_database, committed_factory, stub, monkeypatch) as test_client:
         yield test_client
-    get_settings.cache_clear()
 
 
 @dataclass(frozen=True)
