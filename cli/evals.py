@@ -13,7 +13,11 @@ from cli.output import console
 def eval_command(
     suite: Annotated[
         list[str] | None,
-        typer.Option("--suite", help="A suite to run (repeatable); default all of them."),
+        typer.Option(
+            "--suite",
+            help="A suite to run, repeatable: drafts, chat, safety, stakeholders or churn "
+            "(default all).",
+        ),
     ] = None,
     model: Annotated[
         str, typer.Option("--model", help="offline, or configured (the OPENAI_* model).")
