@@ -22,7 +22,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
 from sqlalchemy.orm import Session
 
-from agent.prompts import OFFLINE_HELP, OFFLINE_LABEL, OFFLINE_NO_COMMENTS, OFFLINE_WHICH_CLIENT
+from agent.prompts import OFFLINE_HELP, OFFLINE_LABEL, OFFLINE_WHICH_CLIENT
 from core.models import Client
 from planning import directory
 from planning.permissions import is_owner
@@ -189,7 +189,9 @@ def _answer_with(
     """The calls of ``intent`` for a request (``rest``: its words without the client's name)."""
     tool = intent.tool
     if tool == "plan_comments":
-        return OFFLINE_NO_COMMENTS
+        # The plan is found as for reading it; when it is not clear, find_plans lists them.
+        calls = _plan_calls(session, ctx, rest, client)
+        return [_call("read_comments", c["args"]) if c["name"] == "read_plan" else c for c in calls]
     if tool == "find_plans":
         return _plan_calls(session, ctx, rest, client)
     if client is None and territories:

@@ -58,14 +58,10 @@ I can help with your plans and portfolio. Try:
 - "who is the economic buyer at <client>?" or "stakeholders at <client>"
 - "snapshot of <client>", "opportunities at <client>", "my targets and coverage"
 - "what did <client> say about <topic>?" or "search transcripts for <words>"
-- "what's in my territory plan?", "show my plans", "add an action to <do something> for \
-<client>"
+- "what's in my territory plan?", "what do the comments on my <client> plan say?"
+- "show my plans", "add an action to <do something> for <client>"
 """
 OFFLINE_WHICH_CLIENT: Final = "Which client do you mean? Name it as it appears in your portfolio."
-OFFLINE_NO_COMMENTS: Final = (
-    "I cannot read plan comments: open the plan to see its comment threads. I can read the "
-    'plan itself ("what\'s in my <client> account plan?").'
-)
 
 GAP_WORDING_PROMPT: Final = """\
 Write a short paragraph (under 120 words) for {owner} on closing their FY{fiscal_year} \

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent import offline
-from agent.prompts import OFFLINE_NO_COMMENTS, OFFLINE_WHICH_CLIENT
+from agent.prompts import OFFLINE_WHICH_CLIENT
 from agent.runner import ChaSen
 from core.bootstrap import Database
 from core.database import transaction
@@ -390,7 +390,7 @@ def test_a_plan_asked_about_is_read_and_plans_asked_for_are_listed(chasen: ChaSe
     assert routed(chasen, JOHN, f"Show me the {CLIENT} account plan") == [
         ("find_plans", {"client": CLIENT})  # no plan of it is in reach: the tool refuses
     ]
-    # No tool reads plan comments: the planner says so instead of reading something else.
-    assert routed(chasen, ANU, f"What do the comments on my {CLIENT} plan say?") == (
-        OFFLINE_NO_COMMENTS
-    )
+    # Comments are read from the plan the request means.
+    assert routed(chasen, ANU, f"What do the comments on my {CLIENT} plan say?") == [
+        ("read_comments", {"plan_id": str(barwon.id)})
+    ]

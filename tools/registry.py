@@ -43,6 +43,7 @@ class ReadTool:
 READ_TOOLS: tuple[ReadTool, ...] = (
     ReadTool(plan_tools.read_plan, plan_tools.ReadPlanArgs),
     ReadTool(plan_tools.read_section, plan_tools.ReadSectionArgs),
+    ReadTool(plan_tools.read_comments, plan_tools.ReadCommentsArgs),
     ReadTool(plan_tools.find_plans, plan_tools.FindPlansArgs),
     ReadTool(portfolio_tools.portfolio, portfolio_tools.PortfolioArgs),
     ReadTool(portfolio_tools.client_snapshot, portfolio_tools.ClientArgs),
