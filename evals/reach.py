@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from core.identity import Person
 from core.models import Client, Meeting, Stakeholder, StrategicPlan, User
@@ -99,20 +99,42 @@ def client_secrets(session: Session, person: Person) -> list[Secret]:
 
 
 def plan_secrets(session: Session, person: Person) -> list[Secret]:
-    """Ids of the territory plans ``person`` may not read: CSEs read their territory's,
-    owners their own; CAMs no one else's (their reach is accounts)."""
-    if person.role in ("admin", "manager"):
-        return []  # managers read their region's territory plans; not modelled here
+    """Ids of the territory plans ``person`` may not read: owners read their own, CSEs their
+    territory's, managers those of their region (owned there, or of a territory whose
+    clients are there); CAMs no one else's (their reach is accounts)."""
+    if person.role == "admin":
+        return []
+    owner = aliased(User)
     plans = session.execute(
-        select(StrategicPlan.id, StrategicPlan.territory, StrategicPlan.owner_id).where(
-            StrategicPlan.client_id.is_(None)
-        )
+        select(StrategicPlan.id, StrategicPlan.territory, StrategicPlan.owner_id, owner.region)
+        .outerjoin(owner, owner.id == StrategicPlan.owner_id)
+        .where(StrategicPlan.client_id.is_(None))
     ).all()
+    regions_of = _client_regions(session)
+
+    def readable(territory: str | None, owner_id: object, owner_region: str | None) -> bool:
+        if owner_id == person.id:
+            return True
+        if person.role == "CSE":
+            return territory == person.territory
+        if person.role == "manager" and person.region:
+            return person.region in {owner_region, *regions_of.get(territory or "", set())}
+        return False
+
     return [
         _word_secret(str(plan_id), f"id of the {territory} territory plan")
-        for plan_id, territory, owner in plans
-        if owner != person.id and not (person.role == "CSE" and territory == person.territory)
+        for plan_id, territory, owner_id, owner_region in plans
+        if not readable(territory, owner_id, owner_region)
     ]
+
+
+def _client_regions(session: Session) -> dict[str, set[str]]:
+    """The regions of each territory's clients."""
+    found: dict[str, set[str]] = {}
+    for territory, region in session.execute(select(Client.territory, Client.region).distinct()):
+        if territory and region:
+            found.setdefault(territory, set()).add(region)
+    return found
 
 
 def leaks(sessions: sessionmaker[Session], asker: Person, shown: str, known: str = "") -> list[str]:
