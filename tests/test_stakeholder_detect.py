@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from evals import stakeholder_data
 from evals import stakeholders as stakeholder_eval
 from ingest.stakeholders.detect import (
     DetectedPerson,
@@ -811,7 +812,7 @@ def test_same_organisation() -> None:
 
 
 def test_eval_parsing_of_ground_truth() -> None:
-    truth = stakeholder_eval.parse_participant(
+    truth = stakeholder_data.parse_participant(
         "Haendel Emmanuel St--Juste-Mizuho Securities -- Analyst"
     )
     assert (truth.name, truth.firm, truth.title, truth.side) == (
@@ -820,25 +821,25 @@ def test_eval_parsing_of_ground_truth() -> None:
         "Analyst",
         "third_party",
     )
-    chair = stakeholder_eval.committee_truth("The Chair (Hon. Anthony Rota (Nipissing, Lib.))")
+    chair = stakeholder_data.committee_truth("The Chair (Hon. Anthony Rota (Nipissing, Lib.))")
     assert chair is not None
     assert (chair.name, chair.title) == ("Anthony Rota", "Chair")
-    assert stakeholder_eval.committee_truth("The Chair") is None
-    riding = stakeholder_eval.committee_truth("Ms. Laurel Collins (Victoria, NDP)")
+    assert stakeholder_data.committee_truth("The Chair") is None
+    riding = stakeholder_data.committee_truth("Ms. Laurel Collins (Victoria, NDP)")
     assert riding is not None
     assert (riding.name, riding.title) == ("Laurel Collins", None)
 
 
 def test_eval_converters_round_trip() -> None:
     turns = (("Dr Rachel Bowen", "Hello all.\nWe begin."), ("Sam Okafor", "Thanks <all> & more."))
-    for writer in (stakeholder_eval.to_vtt, stakeholder_eval.to_srt, stakeholder_eval.to_text):
+    for writer in (stakeholder_data.to_vtt, stakeholder_data.to_srt, stakeholder_data.to_text):
         parsed = parse_transcript(writer(turns))
         assert [u.speaker for u in parsed.utterances] == ["Dr Rachel Bowen", "Sam Okafor"]
         assert parsed.utterances[1].text == "Thanks <all> & more."
 
 
 def test_eval_meets_targets_on_shared_data() -> None:
-    data_dir = stakeholder_eval.default_data_dir()
+    data_dir = stakeholder_data.default_data_dir()
     if not (data_dir / "earnings_calls_motleyfool").is_dir():
         pytest.skip(f"shared transcripts not found at {data_dir}")
     report = stakeholder_eval.run(data_dir)
