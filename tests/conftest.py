@@ -30,6 +30,8 @@ from ingest.transcripts.service import TranscriptIngestor
 from scheduler.queue import load_task_modules, queue
 from tests.agent_harness import TODAY, seed
 from tests.api_harness import api_settings
+from tests.slack_harness import slack_api
+from tests.slack_stub import SlackStub
 
 
 @pytest.fixture(scope="session")
@@ -151,4 +153,17 @@ def api(database: Database, settings: Settings) -> Iterator[TestClient]:
     app = create_app(database, settings)
     with TestClient(app) as test_client:
         app.state.chasen.today = TODAY
+        yield test_client
+
+
+@pytest.fixture
+def slack(
+    queue_database: Database,
+    committed_factory: sessionmaker[Session],
+    stub: SlackStub,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[TestClient]:
+    """The API with the Slack app on, over the seeded database; its workers post to the
+    module's ``stub`` (each Slack test module says who its Slack members are)."""
+    with slack_api(queue_database, committed_factory, stub, monkeypatch) as test_client:
         yield test_client

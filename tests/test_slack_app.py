@@ -39,7 +39,6 @@ from tests.slack_harness import (
     event_body,
     form_values,
     signed_headers,
-    slack_api,
     view_submission_body,
 )
 from tests.slack_stub import VALID_TOKEN, SlackStub, response_url, running_slack_stub
@@ -61,18 +60,6 @@ def stub() -> Iterator[SlackStub]:
             }
         )
         yield running
-
-
-@pytest.fixture
-def slack(
-    queue_database: Database,
-    committed_factory: sessionmaker[Session],
-    stub: SlackStub,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[TestClient]:
-    """The API with the Slack app on, over the seeded database; workers use the same Slack."""
-    with slack_api(queue_database, committed_factory, stub, monkeypatch) as test_client:
-        yield test_client
 
 
 def send_event(app: TestClient, event: dict[str, Any], **options: Any) -> Any:

@@ -17,12 +17,11 @@ from tests.test_slack_app import (  # the Slack app's fixtures and helpers
     barwon_plan,
     buttons,
     send_form,
-    slack,
     stub,
     work,
 )
 
-__all__ = ["slack", "stub"]
+__all__ = ["stub"]  # the Slack members of the app's tests
 MANAGER_SLACK = "U0MICHAEL"
 
 

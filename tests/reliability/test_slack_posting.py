@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session, sessionmaker
 
 from core.bootstrap import Database
 from core.models import AgentRun, SlackEvent
@@ -33,7 +32,6 @@ from tests.slack_harness import (
     direct_message,
     event_body,
     signed_headers,
-    slack_api,
 )
 from tests.slack_stub import SlackStub, response_url, running_slack_stub
 
@@ -50,18 +48,6 @@ def stub() -> Iterator[SlackStub]:
     with running_slack_stub() as running:
         running.users[TRACEY_SLACK] = {"email": TRACEY}
         yield running
-
-
-@pytest.fixture
-def slack(
-    queue_database: Database,
-    committed_factory: sessionmaker[Session],
-    stub: SlackStub,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[TestClient]:
-    """The API with the Slack app on, over the seeded database; its workers post to the stub."""
-    with slack_api(queue_database, committed_factory, stub, monkeypatch) as test_client:
-        yield test_client
 
 
 @dataclass(frozen=True)
