@@ -119,3 +119,17 @@ def test_an_unknown_suite_or_a_missing_model_is_refused_with_a_clear_error(
     assert wrong.exit_code == 4
     assert "--model is offline or configured, not 'best'" in wrong.output
     assert not (tmp_path / "eval-report.json").exists()  # nothing written for a refused run
+
+
+def test_model_configured_runs_the_suites_with_the_openai_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_model: None
+) -> None:
+    # The stakeholder suite asks no model: this checks which model the run is reported for.
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_CHAT_MODEL", "gpt-4.1-mini")
+    get_settings.cache_clear()
+    result = chasen(
+        monkeypatch, "eval", "--suite", "stakeholders", "--model", "configured", "-o", str(tmp_path)
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "eval-report.json").read_text())["model"] == "gpt-4.1-mini"
