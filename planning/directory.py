@@ -116,6 +116,11 @@ def list_clients(session: Session, territory: str | None = None) -> Sequence[Cli
     return repo.clients(session, territory)
 
 
+def territories(session: Session) -> list[str]:
+    """The territories the clients are in, as they spell them, in order."""
+    return repo.territories(session)
+
+
 def get_client(session: Session, client_id: uuid.UUID) -> Client:
     """The client with this id; NotFoundError otherwise."""
     client = repo.client_by_id(session, client_id)

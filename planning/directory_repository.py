@@ -40,6 +40,12 @@ def clients(session: Session, territory: str | None = None) -> Sequence[Client]:
     return session.scalars(query).all()
 
 
+def territories(session: Session) -> list[str]:
+    """The territories the clients are in, as they spell them, in order."""
+    query = select(Client.territory).distinct().order_by(Client.territory)
+    return list(session.scalars(query))
+
+
 def client_by_id(session: Session, client_id: uuid.UUID) -> Client | None:
     """The client with this id, if any."""
     return session.get(Client, client_id)

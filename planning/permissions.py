@@ -20,7 +20,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from core.errors import PermissionDeniedError
+from core.errors import NotFoundError, PermissionDeniedError
 from core.identity import Person
 from core.models import Client, StrategicPlan, User
 from planning import directory
@@ -125,6 +125,27 @@ def client_named(session: Session, person: Person, name_or_id: str) -> Client:
     client = directory.find_client(session, name_or_id)
     check_client(session, person, client)
     return client
+
+
+def territory_in_reach(session: Session, person: Person, territory: str) -> str:
+    """``territory`` as the clients spell it (any case), when ``person`` sees at least one of
+    its clients: NotFoundError when no client is in it, PermissionDeniedError when all of
+    them are out of reach. Neither error names, counts or describes a client."""
+    known = directory.territories(session)
+    found = next((t for t in known if t.casefold() == territory.strip().casefold()), None)
+    if found is None:
+        raise NotFoundError(
+            f"No territory {territory!r}; the territories are {', '.join(known)}",
+            territory=territory,
+        )
+    if not visible_clients(session, person, found):
+        # Someone who sees part of a territory gets that part; no part at all is a refusal.
+        raise PermissionDeniedError(
+            f"{person.name} ({person.role}) cannot see the clients of {found}: the territory "
+            "is outside their reach",
+            territory=found,
+        )
+    return found
 
 
 def client_in_reach(session: Session, person: Person, client_id: uuid.UUID) -> Client:

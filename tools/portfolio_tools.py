@@ -14,14 +14,12 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from core.budget import Record
-from core.errors import NotFoundError, PermissionDeniedError
-from core.identity import Person
 from core.models import MEDDPICC_DIMENSIONS, Client, MeddpiccScore, PipelineOpportunity
-from planning import calculations, directory
+from planning import calculations
 from planning import portfolio_repository as repo
 from planning import portfolio_views as views
 from planning.draft_data import money
-from planning.permissions import client_named, visible_clients
+from planning.permissions import client_named, territory_in_reach, visible_clients
 from risk.assessment import ClientRisk, assess
 from tools.context import ToolArgs, ToolContext
 from tools.results import readable_errors, render
@@ -297,27 +295,6 @@ def churn_risk(ctx: ToolContext, client: str | None = None, territory: str | Non
     model = f" (model {risks[0].model})" if risks else ""
     title = f"Churn risk{scope} as of {ctx.today}{model}, riskiest first"
     return render(title, records, ctx.result_tokens, empty="no clients")
-
-
-def territory_in_reach(session: Session, person: Person, territory: str) -> str:
-    """``territory`` as the clients spell it (any case), when ``person`` sees at least one of
-    its clients: NotFoundError when no client is in it, PermissionDeniedError when all of
-    them are out of reach. Neither error names, counts or describes a client."""
-    known = sorted({c.territory for c in directory.list_clients(session)})
-    found = next((t for t in known if t.casefold() == territory.strip().casefold()), None)
-    if found is None:
-        raise NotFoundError(
-            f"No territory {territory!r}; the territories are {', '.join(known)}",
-            territory=territory,
-        )
-    if not visible_clients(session, person, found):
-        # Someone who sees part of a territory gets that part; no part at all is a refusal.
-        raise PermissionDeniedError(
-            f"{person.name} ({person.role}) cannot see the clients of {found}: the territory "
-            "is outside their reach",
-            territory=found,
-        )
-    return found
 
 
 def _risk_line(risk: ClientRisk) -> str:
