@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Final, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -110,6 +110,10 @@ class QuarterFigures(_Strict):
     total_acv_actual: Amount = Decimal(0)
     tcv_target: Amount = Decimal(0)
     tcv_actual: Amount = Decimal(0)
+
+
+QUARTER_AMOUNTS: Final = tuple(name for name in QuarterFigures.model_fields if name != "quarter")
+"""A quarter's amounts in order: weighted ACV, total ACV and TCV, each target then actual."""
 
 
 class Targets(_Strict):

@@ -22,6 +22,7 @@ from planning.calculations import health_band
 from planning.completion import STEPS
 from planning.records import PlanRecord
 from planning.sections import (
+    QUARTER_AMOUNTS,
     SECTION_MODELS,
     ActionsSection,
     OpportunitiesSection,
@@ -311,26 +312,12 @@ def _targets(section: Any) -> list[Block]:
         "actual",
     )
     rows: list[tuple[str, ...]] = [
-        (
-            f"Q{q.quarter}",
-            money(q.weighted_acv_target),
-            money(q.weighted_acv_actual),
-            money(q.total_acv_target),
-            money(q.total_acv_actual),
-            money(q.tcv_target),
-            money(q.tcv_actual),
-        )
+        (f"Q{q.quarter}", *(money(getattr(q, name)) for name in QUARTER_AMOUNTS))
         for q in sorted(t.quarters, key=lambda q: q.quarter)
     ]
-    fields = (
-        "weighted_acv_target",
-        "weighted_acv_actual",
-        "total_acv_target",
-        "total_acv_actual",
-        "tcv_target",
-        "tcv_actual",
+    year = tuple(
+        money(sum((getattr(q, name) for q in t.quarters), Decimal(0))) for name in QUARTER_AMOUNTS
     )
-    year = tuple(money(sum((getattr(q, f) for q in t.quarters), Decimal(0))) for f in fields)
     rows.append(("Year", *year))
     return [facts, Table(columns, tuple(rows), (1, 1.6, 1.4, 1.6, 1.4, 1.6, 1.4))]
 

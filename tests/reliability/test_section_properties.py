@@ -30,8 +30,10 @@ from core.errors import ConflictError, ValidationError, VersionConflictError
 from core.identity import Actor
 from core.models import MEDDPICC_DIMENSIONS, STAGES, PlanActivity
 from planning import completion
+from planning.calculations import CENT
 from planning.records import PlanRecord
 from planning.sections import (
+    QUARTER_AMOUNTS,
     SECTION_MODELS,
     SECTIONS,
     Action,
@@ -60,16 +62,7 @@ WITH_DATABASE = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")  # 14 digits, two of them after the point
-QUARTER_AMOUNTS = (
-    "weighted_acv_target",
-    "weighted_acv_actual",
-    "total_acv_target",
-    "total_acv_actual",
-    "tcv_target",
-    "tcv_actual",
-)
 HEALTH_BANDS = ("healthy", "at_risk", "critical", "unknown")
 # Lowest MEDDPICC total (out of 40) of each grade: 85%, 70%, 55%, 40% and 25% of 40.
 GRADE_FLOORS = ((34, "A"), (28, "B"), (22, "C"), (16, "D"), (10, "E"))
