@@ -30,6 +30,7 @@ from ingest.transcripts.service import TranscriptIngestor
 from scheduler.queue import load_task_modules, queue
 from tests.agent_harness import TODAY, seed
 from tests.api_harness import api_settings
+from tests.factories import rolled_back
 from tests.slack_harness import slack_api
 from tests.slack_stub import SlackStub
 
@@ -66,14 +67,8 @@ def engine(db_settings: DatabaseSettings) -> Iterator[Engine]:
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     """A session whose work is rolled back after the test, even what it commits."""
-    with engine.connect() as connection:
-        outer = connection.begin()
-        db = Session(bind=connection, join_transaction_mode="create_savepoint")
-        try:
-            yield db
-        finally:
-            db.close()
-            outer.rollback()
+    with rolled_back(engine) as db:
+        yield db
 
 
 CHECKPOINT_TABLES = ("checkpoints", "checkpoint_blobs", "checkpoint_writes")

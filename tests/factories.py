@@ -1,10 +1,13 @@
-"""Small builders of rows for tests (real inserts, in the test's session)."""
+"""Small builders of rows for tests (real inserts, in the test's session), and that session."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core.models import Client, User
@@ -49,3 +52,16 @@ def make_client(session: Session, name: str | None = None, territory: str = "VIC
     session.add(client)
     session.flush()
     return client
+
+
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[Session]:
+    """A session in a transaction that is rolled back at the end (one per example)."""
+    with engine.connect() as connection:
+        outer = connection.begin()
+        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        try:
+            yield session
+        finally:
+            session.close()
+            outer.rollback()

@@ -14,7 +14,6 @@ import copy
 import json
 import string
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, get_args
@@ -52,6 +51,7 @@ from planning.sections import (
     validate_section,
 )
 from planning.service import PlanService
+from tests.factories import rolled_back
 
 PURE = settings(derandomize=True, database=None, deadline=None, max_examples=100)
 WITH_DATABASE = settings(
@@ -557,19 +557,6 @@ ACTORS = st.sampled_from(
     [OWNER, Actor(name="Anu Pradhan", role="CAM"), Actor(name="Michael Costa", role="manager")]
 )
 WRITES = st.sampled_from(SECTIONS).flatmap(lambda s: st.tuples(st.just(s), VALID_WITH_IDS[s]))
-
-
-@contextmanager
-def rolled_back(engine: Engine) -> Iterator[Session]:
-    """A session in a transaction that is rolled back at the end (one per example)."""
-    with engine.connect() as connection:
-        outer = connection.begin()
-        session = Session(bind=connection, join_transaction_mode="create_savepoint")
-        try:
-            yield session
-        finally:
-            session.close()
-            outer.rollback()
 
 
 def new_plan(service: PlanService) -> PlanRecord:
