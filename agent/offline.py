@@ -58,7 +58,7 @@ SEARCH_WORDS = re.compile(
 )
 
 INTENTS: tuple[Intent, ...] = (
-    Intent(re.compile(r"\bcomments?\b[^.?!]*\bplan\b|\bplan comments?\b"), "plan_comments"),
+    Intent(re.compile(r"\bcomments?\b[^.?!]*\bplan\b|\bplan comments?\b"), "read_comments"),
     Intent(SEARCH_WORDS, "search_transcripts"),
     Intent(re.compile(r"economic buyer|stakeholder|champion|relationship|sponsor"),
            "list_stakeholders", needs_client=True),
@@ -188,7 +188,7 @@ def _answer_with(
 ) -> list[dict[str, Any]] | str:
     """The calls of ``intent`` for a request (``rest``: its words without the client's name)."""
     tool = intent.tool
-    if tool == "plan_comments":
+    if tool == "read_comments":
         # The plan is found as for reading it; when it is not clear, find_plans lists them.
         calls = _plan_calls(session, ctx, rest, client)
         return [_call("read_comments", c["args"]) if c["name"] == "read_plan" else c for c in calls]

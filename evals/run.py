@@ -21,7 +21,7 @@ SUITES: dict[str, SuiteRun] = {
     drafts.NAME: drafts.run,
     chat.NAME: chat.run,
     safety.NAME: safety.run,
-    "stakeholders": stakeholders.suite,
+    stakeholders.NAME: stakeholders.suite,
     churn.NAME: churn.run,
 }
 """Every suite by name, in the order a full run takes them."""

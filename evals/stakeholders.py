@@ -59,6 +59,7 @@ from ingest.transcripts.model import Utterance
 
 STATED_WINDOW = 150  # characters either side of a name within which a title counts as stated
 
+NAME = "stakeholders"
 TARGETS = {"recall": 0.95, "precision": 0.90, "title_accuracy": 0.70}
 
 
@@ -453,4 +454,4 @@ def suite(_world: LazyWorld) -> SuiteReport:
         for row in report.rows
     ]
     notes = [f"Public transcripts: {report.data_dir}; parsed by {report.parser}."]
-    return SuiteReport("stakeholders", "Stakeholder detection", metrics, cases, notes)
+    return SuiteReport(NAME, "Stakeholder detection", metrics, cases, notes)
