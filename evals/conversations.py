@@ -25,7 +25,7 @@ from core.identity import Person
 from core.models import User
 from evals.cost import cost_usd
 from evals.observe import snapshot, writes_between
-from evals.report import Metric
+from evals.report import Metric, ratio
 from evals.world import World
 from planning import directory
 from planning.autofill import fill_from_portfolio
@@ -305,4 +305,4 @@ def usage_metrics(turns: Sequence[Turn], world: World) -> list[Metric]:
 
 def share(passed: Sequence[bool]) -> float | None:
     """The share of true values (None when there are none)."""
-    return sum(passed) / len(passed) if passed else None
+    return ratio(sum(passed), len(passed))

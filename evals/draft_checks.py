@@ -29,6 +29,7 @@ from typing import Any
 
 from evals.draft_truth import Truth
 from planning.completion import STEPS
+from planning.sections import is_filled
 
 OFFLINE_LABEL = "Drafted offline"
 CITE = re.compile(r"\[(S\d+)\]")
@@ -171,15 +172,6 @@ def at_risk(draft: dict[str, Any], truth: Truth) -> Tally:
     return Tally(len(required), len(required) - len(problems), problems)
 
 
-def filled(value: Any) -> bool:
-    """A section holds something: not null, not [] and not {} of only empty values."""
-    if isinstance(value, dict):
-        return any(filled(v) for v in value.values())
-    if isinstance(value, list):
-        return len(value) > 0
-    return value is not None and value != ""
-
-
 @dataclass(frozen=True)
 class Completeness:
     """README progress of the draft, the progress its data allows, and what is left empty."""
@@ -212,9 +204,9 @@ def completeness(draft: dict[str, Any], truth: Truth) -> Completeness:
             progress += float(context) / len(STEPS)
             attainable += 1 / len(STEPS)
             continue
-        progress += sum(filled(sections.get(m)) for m in members) / len(members) / len(STEPS)
-        reachable = sum(possible[m] or filled(sections.get(m)) for m in members)
+        progress += sum(is_filled(sections.get(m)) for m in members) / len(members) / len(STEPS)
+        reachable = sum(possible[m] or is_filled(sections.get(m)) for m in members)
         attainable += reachable / len(members) / len(STEPS)
-    empty = [n for n, can in possible.items() if can and not filled(sections.get(n))]
-    no_data = [n for n, can in possible.items() if not can and not filled(sections.get(n))]
+    empty = [n for n, can in possible.items() if can and not is_filled(sections.get(n))]
+    no_data = [n for n, can in possible.items() if not can and not is_filled(sections.get(n))]
     return Completeness(progress, attainable, empty, no_data)

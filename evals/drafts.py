@@ -27,7 +27,7 @@ from evals import draft_checks as checks
 from evals.cost import cost_usd
 from evals.draft_accuracy import Accuracy, accuracy
 from evals.draft_scenarios import SCENARIOS, Drafted, Scenario, draft_scenario
-from evals.report import Case, Metric, SuiteReport
+from evals.report import Case, Metric, SuiteReport, ratio
 from evals.world import LazyWorld, World
 
 NAME = "drafts"
@@ -123,10 +123,6 @@ def assess(drafted: Drafted) -> Assessed:
     )
 
 
-def _share(passed: int, checked: int) -> float | None:
-    return passed / checked if checked else None
-
-
 def _metrics(assessed: list[Assessed]) -> list[Metric]:
     """The deterministic checks, over every draft."""
     claims = [c for a in assessed for c in a.accuracy.claims]
@@ -148,18 +144,18 @@ def _metrics(assessed: list[Assessed]) -> list[Metric]:
         for a in assessed if a.drafted.scenario.new_client
     ]  # fmt: skip
     return [
-        Metric("data accuracy", _share(right, len(claims)), 1.0,
+        Metric("data accuracy", ratio(right, len(claims)), 1.0,
                detail=f"{right} of {len(claims)} figures match the tables; {excluded} labels "
                "(fiscal years, quarter and ticket labels, scales) left out"),
         Metric("completeness (of what the data allows)", mean(ratios) if ratios else None, 1.0,
                detail="README progress of each draft over the progress its data allows"),
         Metric("plan progress from a draft (README)", mean(progress) if progress else None,
                detail="; ".join(progress_detail)),
-        Metric("grounding", _share(*grounded), 1.0,
+        Metric("grounding", ratio(*grounded), 1.0,
                detail=f"{grounded[0]} of {grounded[1]} statements cite known sources"),
-        Metric("role emphasis", _share(led, len(assessed)), 1.0,
+        Metric("role emphasis", ratio(led, len(assessed)), 1.0,
                detail=f"{led} of {len(assessed)} summaries lead with the reader's topics"),
-        Metric("at-risk clients named", _share(*named), 1.0,
+        Metric("at-risk clients named", ratio(*named), 1.0,
                detail=f"{named[0]} of {named[1]} high or critical clients in risks and summary"),
         Metric("writes before approval", sum(len(a.drafted.writes) for a in assessed), 0,
                "count", higher_is_better=False,

@@ -100,6 +100,11 @@ class EvalReport:
         return all(s.ok for s in self.suites)
 
 
+def ratio(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` as a share; None when there is nothing to count."""
+    return part / whole if whole else None
+
+
 def _verdict(ok: bool | None) -> str:
     return {True: "pass", False: "FALLS SHORT", None: "-"}[ok]
 
